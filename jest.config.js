@@ -1,0 +1,41 @@
+// Two layers: unit tests (*.test.ts, no infrastructure) and integration tests
+// (*.int.test.ts, against the real local Kafka, FerretDB and Redis).
+const { readFileSync } = require('node:fs');
+
+const tsconfig = JSON.parse(readFileSync(`${__dirname}/tsconfig.base.json`, 'utf8'));
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+);
+
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, sourceMaps: 'inline' }],
+};
+
+const common = {
+  rootDir: __dirname,
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/services', '<rootDir>/e2e', '<rootDir>/bench', '<rootDir>/tools'],
+  modulePathIgnorePatterns: ['<rootDir>/dist', '<rootDir>/.local'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['**/*.int.test.ts'],
+      globalSetup: '<rootDir>/tools/jest/integration-setup.js',
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/integration-timeout.js'],
+      slowTestThreshold: 30,
+    },
+  ],
+};

@@ -1,0 +1,232 @@
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { DeadLetter, type EventDefinition } from '@careloop/contracts';
+import { openEnvelope, peekEnvelope, type ReceivedEvent } from './envelope';
+import { NonRetryableError, describeCause } from './errors';
+import type { BusMetrics } from './metrics';
+import type { ProcessedEventStore } from './processed-events';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
+import { withProcessSpan } from './tracing';
+import type { BusLogger } from './kafka-event-bus';
+
+export type EventHandler<T> = (event: ReceivedEvent<T>) => Promise<void>;
+
+export interface TopicHandler {
+  readonly definition: EventDefinition<unknown>;
+  readonly handle: EventHandler<unknown>;
+}
+
+/** Binds a handler to an event definition, keeping the payload type. */
+export function on<T>(definition: EventDefinition<T>, handle: EventHandler<T>): TopicHandler {
+  return { definition: definition as EventDefinition<unknown>, handle: handle as EventHandler<unknown> };
+}
+
+export interface ConsumerOptions {
+  /** Consumer group id; one per service and purpose, e.g. "routing.turns". */
+  readonly group: string;
+  readonly handlers: readonly TopicHandler[];
+  /**
+   * Dedupe record of handled event ids. Without it the consumer is
+   * at-least-once; with it a redelivered event is skipped.
+   */
+  readonly processed?: ProcessedEventStore;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Partitions handled in parallel (order is kept within each). */
+  readonly partitionsConcurrently?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** A new group starts at the earliest offset (default) so nothing published before it is lost. */
+  readonly fromBeginning?: boolean;
+  /** Called after an event is handled and marked, before its offset is committed. */
+  readonly onProcessed?: (event: ReceivedEvent<unknown>) => Promise<void>;
+}
+
+export interface EventConsumer {
+  start(): Promise<void>;
+  /** Finishes the event in hand, commits what was handled, leaves the group. */
+  stop(): Promise<void>;
+}
+
+interface ConsumerDeps {
+  readonly metrics: BusMetrics;
+  readonly logger: BusLogger | undefined;
+  readonly deadLetter: (topic: string, message: Message) => Promise<void>;
+  readonly onStopped: (consumer: KafkaEventConsumer) => void;
+}
+
+/** Raised inside the batch loop when the consumer is stopping or lost the partition. */
+class Abandoned extends Error {}
+
+export class KafkaEventConsumer implements EventConsumer {
+  private readonly consumer: Consumer;
+  private readonly handlers: ReadonlyMap<string, TopicHandler>;
+  private readonly retry: RetryPolicy;
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: ConsumerOptions,
+    private readonly deps: ConsumerDeps,
+  ) {
+    const handlers = new Map<string, TopicHandler>();
+    for (const handler of options.handlers) {
+      if (handlers.has(handler.definition.topic)) throw new Error(`Two handlers for ${handler.definition.topic} in group ${options.group}`);
+      handlers.set(handler.definition.topic, handler);
+    }
+    this.handlers = handlers;
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.consumer = kafka.consumer({
+      groupId: options.group,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    // kafkajs waits for the running batch, commits resolved offsets, leaves the group.
+    this.stopped ??= this.consumer.disconnect().finally(() => this.deps.onStopped(this));
+    return this.stopped;
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const handler = this.handlers.get(batch.topic);
+    if (!handler) return;
+    const alive = () => !this.stopping && isRunning() && !isStale();
+    const alreadyDone = await this.findProcessed(batch.messages);
+    try {
+      for (const message of batch.messages) {
+        if (!alive()) break;
+        await this.handleRecord(handler, batch.topic, batch.partition, message, alreadyDone, alive, heartbeat);
+        resolveOffset(message.offset);
+        await heartbeat();
+      }
+    } catch (error) {
+      if (!(error instanceof Abandoned)) throw error;
+    }
+    await commitOffsetsIfNecessary();
+  }
+
+  private async findProcessed(messages: readonly KafkaMessage[]): Promise<ReadonlySet<string>> {
+    if (!this.options.processed || messages.length === 0) return new Set();
+    const ids = messages.map((m) => peekEnvelope(m.value).id).filter((id): id is string => Boolean(id));
+    return this.options.processed.findProcessed(this.options.group, ids);
+  }
+
+  private async handleRecord(
+    handler: TopicHandler,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    alreadyDone: ReadonlySet<string>,
+    alive: () => boolean,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const { group } = this.options;
+    let event: ReceivedEvent<unknown>;
+    try {
+      const opened = openEnvelope(handler.definition, message.value);
+      event = { ...opened.meta, payload: opened.payload, topic, partition, offset: message.offset, key: message.key?.toString() ?? null };
+    } catch (error) {
+      await this.sendToDeadLetter(topic, partition, message, error, 0);
+      return;
+    }
+    if (alreadyDone.has(event.id)) {
+      this.deps.metrics.consumed(topic, group, 'duplicate');
+      return;
+    }
+    const attributes = { 'messaging.message.id': event.id, 'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(message.offset), 'careloop.tenant': event.tenantId };
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      try {
+        await withProcessSpan(topic, group, message.headers ?? ({} as IHeaders), { ...attributes, 'careloop.attempt': attempt }, () => handler.handle(event));
+        this.deps.metrics.handled(topic, group, (performance.now() - started) / 1000);
+        break;
+      } catch (error) {
+        const final = error instanceof NonRetryableError || attempt >= this.retry.maxAttempts;
+        this.deps.logger?.warn(
+          { topic, partition, offset: message.offset, eventId: event.id, attempt, final, err: { name: errorName(error), message: describeCause(error) } },
+          'event handler failed',
+        );
+        if (final) {
+          await this.sendToDeadLetter(topic, partition, message, error, attempt);
+          return;
+        }
+        this.deps.metrics.consumed(topic, group, 'retried');
+        await this.pause(backoffDelayMs(this.retry, attempt), alive, heartbeat);
+      }
+    }
+    if (this.options.processed) await this.options.processed.markProcessed(group, event.id, event.tenantId);
+    this.deps.metrics.consumed(topic, group, 'processed');
+    if (this.options.onProcessed) await this.options.onProcessed(event);
+  }
+
+  /** Waits out a backoff while keeping the group session alive; gives up the record if stopping. */
+  private async pause(ms: number, alive: () => boolean, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!alive()) throw new Abandoned();
+      await sleep(Math.min(250, until - Date.now()));
+      await heartbeat();
+    }
+    if (!alive()) throw new Abandoned();
+  }
+
+  private async sendToDeadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
+    const peek = peekEnvelope(message.value);
+    const reason = describeCause(error);
+    const deadLetter = DeadLetter.encode({
+      sourceTopic: topic,
+      sourcePartition: partition,
+      sourceOffset: message.offset,
+      consumerGroup: this.options.group,
+      reason,
+      errorType: errorName(error),
+      attempts,
+      failedAt: new Date(),
+      originalKey: message.key ?? Buffer.alloc(0),
+      originalValue: message.value ?? Buffer.alloc(0),
+      eventId: peek.id ?? '',
+      eventType: peek.type ?? '',
+      tenantId: peek.tenantId ?? '',
+    }).finish();
+    // A dead letter that cannot be written must not be skipped: the throw
+    // leaves the offset unresolved and the record comes back.
+    await this.deps.deadLetter(topic, {
+      key: message.key,
+      value: Buffer.from(deadLetter),
+      headers: {
+        ...(message.headers ?? {}),
+        'careloop-dlq-reason': reason.slice(0, 1_000),
+        'careloop-dlq-attempts': String(attempts),
+        'careloop-dlq-source': `${topic}/${partition}/${message.offset}`,
+        'careloop-dlq-group': this.options.group,
+      },
+    });
+    this.deps.metrics.consumed(topic, this.options.group, 'dead_lettered');
+    this.deps.logger?.error({ topic, partition, offset: message.offset, eventId: peek.id, attempts, errorType: errorName(error) }, 'event sent to dead-letter topic');
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,95 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import type { IHeaders } from 'kafkajs';
+
+const tracer = () => trace.getTracer('@careloop/bus');
+
+type MutableHeaders = Record<string, string>;
+
+const headerSetter: TextMapSetter<MutableHeaders> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
+
+const headerGetter: TextMapGetter<IHeaders> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const value = carrier[key];
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : first.toString();
+  },
+};
+
+/** Starts a producer span and returns the headers carrying its W3C context. */
+export function startPublishSpan(topic: string, eventId: string, eventType: string): { span: Span; headers: MutableHeaders } {
+  const span = tracer().startSpan(`send ${topic}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'send',
+      'messaging.destination.name': topic,
+      'messaging.message.id': eventId,
+      'careloop.event.type': eventType,
+    },
+  });
+  const headers: MutableHeaders = {};
+  propagation.inject(trace.setSpan(context.active(), span), headers, headerSetter);
+  return { span, headers };
+}
+
+/** Runs `work` inside a consumer span whose parent is the producer's span from the record headers. */
+export async function withProcessSpan<R>(
+  topic: string,
+  group: string,
+  headers: IHeaders,
+  attributes: Record<string, string | number>,
+  work: (span: Span) => Promise<R>,
+): Promise<R> {
+  const parent: Context = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+  const span = tracer().startSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': topic,
+        'messaging.consumer.group.name': group,
+        ...attributes,
+      },
+    },
+    parent,
+  );
+  try {
+    const result = await context.with(trace.setSpan(parent, span), () => work(span));
+    span.setStatus({ code: SpanStatusCode.OK });
+    return result;
+  } catch (error) {
+    span.recordException(error instanceof Error ? error : new Error(String(error)));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+export function endSpan(span: Span, error?: unknown): void {
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : new Error(String(error)));
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+  }
+  span.end();
+}

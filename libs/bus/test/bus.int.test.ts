@@ -1,0 +1,194 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { SpanKind } from '@opentelemetry/api';
+import { Registry } from 'prom-client';
+import type { Connection } from 'mongoose';
+import { DeadLetter, deadLetterTopic, type EventDefinition, type InboundMessage } from '@careloop/contracts';
+import { KafkaEventBus, NonRetryableError, on, type EventConsumer } from '@careloop/bus';
+import { connectMongo, MongoProcessedEvents } from '@careloop/store';
+import { infraEnv, installInMemoryTracing, repoRoot, uniqueName, waitFor, type InMemoryTracing } from '@careloop/testing';
+import { effectsModel } from './fixtures/effects';
+import { testEvent, textMessage } from './fixtures/test-events';
+
+const env = infraEnv();
+const brokers = env.KAFKA_BROKERS.split(',');
+
+describe('KafkaEventBus against a real Kafka broker', () => {
+  let bus: KafkaEventBus;
+  let tracing: InMemoryTracing;
+  let mongo: Connection;
+  const dbName = uniqueName('bus_test').replace(/-/g, '_');
+  const consumers: EventConsumer[] = [];
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    tracing = installInMemoryTracing();
+    bus = new KafkaEventBus({ brokers, service: 'bus-test' });
+    await bus.connect();
+    mongo = await connectMongo({ uri: env.MONGODB_URI, dbName });
+  });
+
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.allSettled(consumers.map((c) => c.stop()));
+    await bus.close();
+    await mongo.dropDatabase().catch(() => undefined);
+    await mongo.close();
+    await tracing.uninstall();
+  });
+
+  async function provisioned(entity: string): Promise<EventDefinition<InboundMessage>> {
+    const definition = testEvent(entity);
+    await bus.ensureTopics([definition as EventDefinition<unknown>]);
+    return definition;
+  }
+
+  it('consumes an event exactly once when the consumer dies between processing and commit', async () => {
+    const definition = await provisioned('exactly-once');
+    const group = uniqueName('exactly-once-group');
+    const processed = new MongoProcessedEvents(mongo);
+    await processed.init();
+    const effects = effectsModel(mongo);
+
+    const first = await bus.publish(definition, textMessage('wamid.1', 'first'), { key: 'contact-1', tenantId: 'tenant-a' });
+
+    // A consumer in another process handles the event, records it, and is killed before committing.
+    const child = fork(join(__dirname, 'fixtures', 'crashing-consumer.ts'), [], {
+      cwd: repoRoot(),
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, KAFKA_BROKERS: env.KAFKA_BROKERS, MONGODB_URI: env.MONGODB_URI, TEST_DB: dbName, TEST_TOPIC: definition.topic, TEST_GROUP: group },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    children.push(child);
+    const processedInChild = new Promise<string>((resolve, reject) => {
+      child.on('message', (m: { processed?: string }) => {
+        if (m.processed) resolve(m.processed);
+      });
+      child.on('exit', (code) => reject(new Error(`crashing consumer exited early with ${String(code)}`)));
+    });
+    expect(await processedInChild).toBe(first.id);
+    child.removeAllListeners('exit');
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    // A restarted consumer of the same group gets the uncommitted event again and must skip it.
+    const second = await bus.publish(definition, textMessage('wamid.2', 'second'), { key: 'contact-1', tenantId: 'tenant-a' });
+    const metrics = new Registry();
+    const restartedBus = new KafkaEventBus({ brokers, service: 'bus-test-restarted', metrics });
+    const handled: string[] = [];
+    const consumer = restartedBus.consumer({
+      group,
+      processed,
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 500,
+      handlers: [
+        on(definition, async (event) => {
+          handled.push(event.id);
+          await effects.updateOne({ _id: event.id }, { $inc: { count: 1 } }, { upsert: true });
+        }),
+      ],
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor('the second event to be handled', () => handled.includes(second.id), 60_000);
+    await restartedBus.close();
+
+    const counts = Object.fromEntries((await effects.find({ _id: { $in: [first.id, second.id] } }).lean()).map((d) => [d._id, d.count]));
+    expect(counts).toEqual({ [first.id]: 1, [second.id]: 1 });
+    expect(handled).toEqual([second.id]);
+    const consumed = await metrics.getSingleMetric('careloop_bus_consumed_events_total')?.get();
+    const duplicates = consumed?.values.find((v) => v.labels['outcome'] === 'duplicate')?.value;
+    expect(duplicates).toBe(1); // proves the first event really was redelivered and skipped
+  });
+
+  it("makes the consumer's span a child of the producer's span", async () => {
+    const definition = await provisioned('tracing');
+    let consumerTraceId: string | undefined;
+    const consumer = bus.consumer({
+      group: uniqueName('tracing-group'),
+      handlers: [
+        on(definition, async () => {
+          const { trace, context } = await import('@opentelemetry/api');
+          consumerTraceId = trace.getSpan(context.active())?.spanContext().traceId;
+        }),
+      ],
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    const published = await bus.publish(definition, textMessage('wamid.t', 'traced'), { key: 'k', tenantId: 'tenant-a' });
+    await waitFor('the consumer span', () =>
+      tracing.spans().find((s) => s.name === `process ${definition.topic}` && s.attributes['messaging.message.id'] === published.id),
+    );
+    const spans = tracing.spans();
+    const producer = spans.find((s) => s.name === `send ${definition.topic}` && s.attributes['messaging.message.id'] === published.id);
+    const processSpan = spans.find((s) => s.name === `process ${definition.topic}` && s.attributes['messaging.message.id'] === published.id);
+    expect(producer?.kind).toBe(SpanKind.PRODUCER);
+    expect(processSpan?.kind).toBe(SpanKind.CONSUMER);
+    expect(processSpan?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
+    expect(processSpan?.spanContext().traceId).toBe(producer?.spanContext().traceId);
+    expect(consumerTraceId).toBe(producer?.spanContext().traceId);
+    await consumer.stop();
+  });
+
+  it('dead-letters an event whose handler always fails, with the reason, and keeps the partition flowing', async () => {
+    const definition = await provisioned('dlq');
+    const handled: string[] = [];
+    const attempts = new Map<string, number>();
+    const consumer = bus.consumer({
+      group: uniqueName('dlq-group'),
+      retry: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 50 },
+      handlers: [
+        on(definition, async (event) => {
+          attempts.set(event.id, (attempts.get(event.id) ?? 0) + 1);
+          if (event.payload.messageId === 'wamid.poison') throw new Error('appointment service rejected the slot');
+          if (event.payload.messageId === 'wamid.hopeless') throw new NonRetryableError('tenant does not exist');
+          handled.push(event.payload.messageId);
+        }),
+      ],
+    });
+    consumers.push(consumer);
+    await consumer.start();
+
+    const poison = await bus.publish(definition, textMessage('wamid.poison', 'x'), { key: 'same', tenantId: 'tenant-a' });
+    const hopeless = await bus.publish(definition, textMessage('wamid.hopeless', 'x'), { key: 'same', tenantId: 'tenant-a' });
+    await bus.publishRaw(definition.topic, { key: 'same', value: Buffer.from('not an envelope') });
+    await bus.publish(definition, textMessage('wamid.after', 'y'), { key: 'same', tenantId: 'tenant-a' });
+
+    await waitFor('the event after the poison ones', () => handled.includes('wamid.after'), 30_000);
+    expect(attempts.get(poison.id)).toBe(3);
+    expect(attempts.get(hopeless.id)).toBe(1);
+
+    const letters = await readTopic(deadLetterTopic(definition.topic), 3);
+    const decoded = letters.map((m) => ({ letter: DeadLetter.decode(m.value), headers: m.headers }));
+    const byEvent = (id: string) => decoded.find((d) => d.letter.eventId === id);
+    expect(byEvent(poison.id)?.letter).toMatchObject({ attempts: 3, sourceTopic: definition.topic, errorType: 'Error', tenantId: 'tenant-a' });
+    expect(byEvent(poison.id)?.letter.reason).toContain('appointment service rejected the slot');
+    expect(byEvent(poison.id)?.headers['careloop-dlq-attempts']).toBe('3');
+    expect(byEvent(hopeless.id)?.letter).toMatchObject({ attempts: 1, errorType: 'NonRetryableError' });
+    const undecodable = decoded.find((d) => d.letter.eventId === '');
+    expect(undecodable?.letter.reason).toContain('not an event envelope');
+    expect(undecodable?.letter.originalValue.toString()).toBe('not an envelope');
+    await consumer.stop();
+  });
+});
+
+async function readTopic(topic: string, count: number): Promise<{ value: Buffer; headers: Record<string, string> }[]> {
+  const kafka = new Kafka({ brokers, clientId: 'dlq-reader', logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+  const out: { value: Buffer; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      out.push({ value: message.value ?? Buffer.alloc(0), headers });
+    },
+  });
+  try {
+    await waitFor(`${count} records on ${topic}`, () => out.length >= count, 30_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}

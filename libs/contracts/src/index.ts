@@ -1,0 +1,15 @@
+export * from './event-definition';
+export { Topics, ALL_EVENTS, type TopicKey } from './topics';
+
+export * as events from './gen/careloop/events/v1/envelope';
+export * as messaging from './gen/careloop/messaging/v1/channel';
+export * as inbound from './gen/careloop/messaging/v1/inbound_message';
+export * as status from './gen/careloop/messaging/v1/message_status';
+export * as outbound from './gen/careloop/messaging/v1/outbound_message';
+export * as health from './gen/grpc/health/v1/health';
+
+export { EventEnvelope, DeadLetter } from './gen/careloop/events/v1/envelope';
+export { Channel, type ChannelIdentity, type BusinessEndpoint, type ChannelError, MediaKind } from './gen/careloop/messaging/v1/channel';
+export { InboundMessage } from './gen/careloop/messaging/v1/inbound_message';
+export { MessageStatus, AccountAlert, DeliveryStatus } from './gen/careloop/messaging/v1/message_status';
+export { OutboundMessageCommand, OutboundResult } from './gen/careloop/messaging/v1/outbound_message';

@@ -1,0 +1,14 @@
+export { baseSettings, type BaseConfig, type ServiceNeeds, type ServicePorts } from './base-config';
+export { GrpcServer, findProtoRoot, type GrpcServiceRegistration } from './grpc-server';
+export { boundPort, closeServer, createOpsApp, listen } from './ops-server';
+export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
+export {
+  defineService,
+  runMain,
+  startService,
+  EXIT_CONFIG,
+  type RunningService,
+  type ServiceContext,
+  type ServiceDefinition,
+  type StartOptions,
+} from './service';

@@ -1,0 +1,41 @@
+import mongoose, { type Connection } from 'mongoose';
+
+export interface MongoSettings {
+  readonly uri: string;
+  /** One database per service: "careloop_<service>". */
+  readonly dbName: string;
+  readonly serverSelectionTimeoutMs?: number;
+}
+
+/**
+ * Opens the service's own connection (never the mongoose global, so tests can
+ * hold several). Index builds are explicit (`syncIndexes`) at start, not
+ * automatic, so that a missing unique index is an error at boot, not a race.
+ */
+export async function connectMongo(settings: MongoSettings): Promise<Connection> {
+  const connection = mongoose.createConnection(settings.uri, {
+    dbName: settings.dbName,
+    serverSelectionTimeoutMS: settings.serverSelectionTimeoutMs ?? 5_000,
+    autoIndex: false,
+    autoCreate: true,
+  });
+  await connection.asPromise();
+  return connection;
+}
+
+export async function isMongoConnected(connection: Connection, timeoutMs = 2_000): Promise<boolean> {
+  if (connection.readyState !== mongoose.ConnectionStates.connected || !connection.db) return false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      connection.db.admin().ping().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,69 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+interface ProcessedEventDoc {
+  _id: string;
+  group: string;
+  eventId: string;
+  tenantId: string;
+  processedAt: Date;
+  expiresAt: Date;
+}
+
+const schema = new Schema<ProcessedEventDoc>(
+  {
+    _id: { type: String, required: true },
+    group: { type: String, required: true },
+    eventId: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    processedAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true, index: true },
+  },
+  { versionKey: false, collection: 'processed_events' },
+);
+
+/**
+ * The bus's dedupe record in the service's own database: survives restarts,
+ * shared by all replicas. Keyed by (group, event id) — event ids are global
+ * UUIDs, not tenant data, so this infrastructure table is not tenant-scoped.
+ * Expiry is an explicit sweep because FerretDB has no TTL indexes.
+ */
+export class MongoProcessedEvents {
+  private readonly model: Model<ProcessedEventDoc>;
+
+  constructor(
+    connection: Connection,
+    private readonly retentionMs = 8 * 24 * 3_600_000,
+  ) {
+    this.model = connection.models['ProcessedEvent'] ?? connection.model<ProcessedEventDoc>('ProcessedEvent', schema);
+  }
+
+  async init(): Promise<void> {
+    await this.model.createCollection().catch(() => undefined);
+    await this.model.syncIndexes();
+  }
+
+  async findProcessed(group: string, eventIds: readonly string[]): Promise<ReadonlySet<string>> {
+    if (eventIds.length === 0) return new Set();
+    const docs = await this.model
+      .find({ _id: { $in: eventIds.map((id) => `${group}:${id}`) } }, { eventId: 1 })
+      .lean()
+      .exec();
+    return new Set(docs.map((d) => d.eventId));
+  }
+
+  async markProcessed(group: string, eventId: string, tenantId: string): Promise<void> {
+    const now = new Date();
+    await this.model
+      .updateOne(
+        { _id: `${group}:${eventId}` },
+        { $setOnInsert: { group, eventId, tenantId, processedAt: now, expiresAt: new Date(now.getTime() + this.retentionMs) } },
+        { upsert: true },
+      )
+      .exec();
+  }
+
+  async sweepExpired(now = new Date()): Promise<number> {
+    const r = await this.model.deleteMany({ expiresAt: { $lt: now } }).exec();
+    return r.deletedCount;
+  }
+}
