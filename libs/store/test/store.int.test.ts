@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { connectMongo, connectRedis, FieldCipher, isRedisConnected, MissingTenantError, redisKeyPrefix, type KeyMaterial } from '@careloop/store';
+import { infraEnv, uniqueName } from '@careloop/testing';
+import { ContactRepository } from './fixtures/contact-repository';
+
+const env = infraEnv();
+const key = (id: string): KeyMaterial => ({ id, key: randomBytes(32) });
+
+describe('stores against real FerretDB and Redis', () => {
+  const dbName = uniqueName('store_test').replace(/-/g, '_');
+  const k1 = key('k1');
+  const k2 = key('k2');
+  const idx1 = key('i1');
+  let connection: Connection;
+  let raw: MongoClient;
+
+  beforeAll(async () => {
+    connection = await connectMongo({ uri: env.MONGODB_URI, dbName });
+    raw = await new MongoClient(env.MONGODB_URI).connect();
+  });
+
+  afterAll(async () => {
+    await connection.dropDatabase().catch(() => undefined);
+    await connection.close();
+    await raw.close();
+  });
+
+  it('stores PHI unreadable in the raw document, finds it by blind index, and reads it after key rotation', async () => {
+    const repo = new ContactRepository(connection, new FieldCipher([k1], [idx1]));
+    await repo.init();
+    await repo.add('tenant-a', { id: 'c1', phone: '+34600111222', name: 'María José Núñez' });
+
+    const doc = await raw.db(dbName).collection('contacts').findOne({ _id: 'c1' as never });
+    const serialized = JSON.stringify(doc);
+    expect(doc).not.toBeNull();
+    expect(serialized).not.toContain('600111222');
+    expect(serialized).not.toContain('María');
+    expect(serialized).not.toContain('Núñez');
+    expect(doc?.['phone']).toMatch(/^ck1\.k1\./);
+
+    expect(await repo.findByPhone('tenant-a', '+34600111222')).toEqual({ id: 'c1', phone: '+34600111222', name: 'María José Núñez' });
+    // The index is per tenant: the same phone in another tenant finds nothing.
+    expect(await repo.findByPhone('tenant-b', '+34600111222')).toBeNull();
+
+    // Rotation: k2 becomes active, k1 stays to decrypt; old and new records both read back.
+    const rotated = new ContactRepository(connection, new FieldCipher([k2, k1], [idx1]));
+    await rotated.add('tenant-a', { id: 'c2', phone: '+491701234567', name: 'Jürgen Groß' });
+    expect(await rotated.findById('tenant-a', 'c1')).toMatchObject({ name: 'María José Núñez' });
+    expect(await rotated.findByPhone('tenant-a', '+491701234567')).toMatchObject({ id: 'c2', name: 'Jürgen Groß' });
+    const doc2 = await raw.db(dbName).collection('contacts').findOne({ _id: 'c2' as never });
+    expect(doc2?.['name']).toMatch(/^ck1\.k2\./);
+
+    // A ring that lost k1 cannot read the old record, and says why.
+    const withoutOldKey = new ContactRepository(connection, new FieldCipher([k2], [idx1]));
+    await expect(withoutOldKey.findById('tenant-a', 'c1')).rejects.toThrow(/key "k1" is not in the key ring/);
+  });
+
+  it('refuses a repository call without a tenant with a typed error', async () => {
+    const repo = new ContactRepository(connection, new FieldCipher([k1], [idx1]));
+    await expect(repo.findById('', 'c1')).rejects.toBeInstanceOf(MissingTenantError);
+    await expect(repo.add('', { id: 'x', phone: '+1', name: 'n' })).rejects.toBeInstanceOf(MissingTenantError);
+    // Even the raw model, used around the repository, refuses untenanted queries.
+    await expect(repo.rawModel.findOne({ _id: 'c1' }).exec()).rejects.toBeInstanceOf(MissingTenantError);
+    await expect(repo.rawModel.aggregate([{ $match: { _id: 'c1' } }]).exec()).rejects.toBeInstanceOf(MissingTenantError);
+    await expect(repo.rawModel.findOne({ _id: 'c1', tenantId: 'tenant-a' }).exec()).resolves.not.toBeNull();
+  });
+
+  it('namespaces Redis keys by service', async () => {
+    const gateway = await connectRedis({ url: env.REDIS_URL, keyPrefix: redisKeyPrefix('gateway-test') });
+    const routing = await connectRedis({ url: env.REDIS_URL, keyPrefix: redisKeyPrefix('routing-test') });
+    try {
+      expect(await isRedisConnected(gateway)).toBe(true);
+      const k = uniqueName('key');
+      await gateway.set(k, 'from-gateway', 'EX', 60);
+      expect(await routing.get(k)).toBeNull();
+      expect(await gateway.get(k)).toBe('from-gateway');
+      const unprefixed = await connectRedis({ url: env.REDIS_URL, keyPrefix: '' });
+      expect(await unprefixed.get(`careloop:gateway-test:${k}`)).toBe('from-gateway');
+      await unprefixed.quit();
+    } finally {
+      await gateway.quit();
+      await routing.quit();
+    }
+  });
+});
