@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { DeadLetter, type EventDefinition } from '@careloop/contracts';
 import { openEnvelope, peekEnvelope, type ReceivedEvent } from './envelope';
 import { NonRetryableError, describeCause } from './errors';
@@ -17,7 +17,7 @@ export interface TopicHandler {
 
 /** Binds a handler to an event definition, keeping the payload type. */
 export function on<T>(definition: EventDefinition<T>, handle: EventHandler<T>): TopicHandler {
-  return { definition: definition as EventDefinition<unknown>, handle: handle as EventHandler<unknown> };
+  return { definition: definition, handle: handle as EventHandler<unknown> };
 }
 
 export interface ConsumerOptions {
@@ -104,22 +104,23 @@ export class KafkaEventConsumer implements EventConsumer {
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { batch } = payload;
     const handler = this.handlers.get(batch.topic);
     if (!handler) return;
-    const alive = () => !this.stopping && isRunning() && !isStale();
+    const alive = () => !this.stopping && payload.isRunning() && !payload.isStale();
+    const heartbeat = () => payload.heartbeat();
     const alreadyDone = await this.findProcessed(batch.messages);
     try {
       for (const message of batch.messages) {
         if (!alive()) break;
         await this.handleRecord(handler, batch.topic, batch.partition, message, alreadyDone, alive, heartbeat);
-        resolveOffset(message.offset);
+        payload.resolveOffset(message.offset);
         await heartbeat();
       }
     } catch (error) {
       if (!(error instanceof Abandoned)) throw error;
     }
-    await commitOffsetsIfNecessary();
+    await payload.commitOffsetsIfNecessary();
   }
 
   private async findProcessed(messages: readonly KafkaMessage[]): Promise<ReadonlySet<string>> {
@@ -154,7 +155,7 @@ export class KafkaEventConsumer implements EventConsumer {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
-        await withProcessSpan(topic, group, message.headers ?? ({} as IHeaders), { ...attributes, 'careloop.attempt': attempt }, () => handler.handle(event));
+        await withProcessSpan(topic, group, message.headers ?? ({}), { ...attributes, 'careloop.attempt': attempt }, () => handler.handle(event));
         this.deps.metrics.handled(topic, group, (performance.now() - started) / 1000);
         break;
       } catch (error) {

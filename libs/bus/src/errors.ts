@@ -4,15 +4,12 @@
  * to the dead-letter topic instead of retrying.
  */
 export class NonRetryableError extends Error {
-  override readonly name = 'NonRetryableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
+  override readonly name: string = 'NonRetryableError';
 }
 
 /** A record on the topic is not a valid envelope of the expected type. */
 export class PoisonRecordError extends NonRetryableError {
-  override readonly name = 'PoisonRecordError' as 'NonRetryableError';
+  override readonly name = 'PoisonRecordError';
 }
 
 /** Publishing failed after the client's own retries. */
@@ -34,7 +31,7 @@ export class BusClosedError extends Error {
 }
 
 export class MissingTenantError extends NonRetryableError {
-  override readonly name = 'MissingTenantError' as 'NonRetryableError';
+  override readonly name = 'MissingTenantError';
   constructor(what: string) {
     super(`${what} has no tenant`);
   }

@@ -1,5 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel, type Admin, type KafkaConfig, type Producer, type LogEntry, type Message } from 'kafkajs';
 import type { Span } from '@opentelemetry/api';
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { deadLetterTopic, type EventDefinition } from '@careloop/contracts';
 import { sealEnvelope, type EventMeta, type PublishOptions } from './envelope';
 import { BusClosedError, PublishError } from './errors';
@@ -67,6 +68,7 @@ export class KafkaEventBus implements EventBus {
   private readonly maxBatchSize: number;
   private readonly lingerMs: number;
   private readonly consumers = new Set<KafkaEventConsumer>();
+  private readonly writer = new BinaryWriter();
   private pending: PendingRecord[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -101,13 +103,13 @@ export class KafkaEventBus implements EventBus {
 
   publish<T>(definition: EventDefinition<T>, payload: T, options: PublishOptions): Promise<EventMeta> {
     if (this.closed) return Promise.reject(new BusClosedError());
-    const { meta, bytes } = sealEnvelope(definition, payload, options, this.options.service);
+    const { meta, bytes } = sealEnvelope(definition, payload, options, this.options.service, this.writer);
     const { span, headers } = startPublishSpan(definition.topic, meta.id, meta.type);
     span.setAttribute('messaging.destination.partition.key_present', options.key !== '');
     return new Promise<EventMeta>((resolve, reject) => {
       this.pending.push({
         topic: definition.topic,
-        message: { key: options.key, value: bytes, headers: { ...headers, 'careloop-event-type': meta.type } },
+        message: { key: options.key, value: bytes, headers },
         span,
         startedAt: performance.now(),
         resolve: () => resolve(meta),

@@ -88,7 +88,7 @@ export async function withProcessSpan<R>(
 
 export function endSpan(span: Span, error?: unknown): void {
   if (error !== undefined) {
-    span.recordException(error instanceof Error ? error : new Error(String(error)));
+    span.recordException(error instanceof Error ? error : new Error(typeof error === 'string' ? error : 'non-error thrown'));
     span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
   }
   span.end();

@@ -40,7 +40,7 @@ describe('KafkaEventBus against a real Kafka broker', () => {
 
   async function provisioned(entity: string): Promise<EventDefinition<InboundMessage>> {
     const definition = testEvent(entity);
-    await bus.ensureTopics([definition as EventDefinition<unknown>]);
+    await bus.ensureTopics([definition]);
     return definition;
   }
 

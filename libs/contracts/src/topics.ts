@@ -61,4 +61,4 @@ export const Topics = {
 export type TopicKey = keyof typeof Topics;
 
 // Erased to `unknown` for code that handles every topic alike (provisioning, rendering).
-export const ALL_EVENTS: readonly EventDefinition<unknown>[] = Object.values(Topics) as unknown as readonly EventDefinition<unknown>[];
+export const ALL_EVENTS: readonly EventDefinition<unknown>[] = Object.values(Topics);

@@ -34,7 +34,7 @@ export async function isRedisConnected(client: Redis, timeoutMs = 1_000): Promis
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      client.ping().then((r) => r === 'PONG'),
+      client.ping().then(() => true),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
       }),

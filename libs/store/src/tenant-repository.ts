@@ -57,7 +57,7 @@ export abstract class TenantRepository<TDoc extends TenantOwned> {
 
   protected scope(tenantId: string, filter: FilterQuery<TDoc> = {}, operation = 'query'): FilterQuery<TDoc> {
     if (typeof tenantId !== 'string' || tenantId.trim() === '') throw new MissingTenantError(`${this.model.modelName}.${operation}`);
-    return { ...filter, tenantId } as FilterQuery<TDoc>;
+    return { ...filter, tenantId };
   }
 
   protected async findOneScoped(tenantId: string, filter: FilterQuery<TDoc>): Promise<TDoc | null> {

@@ -1,0 +1,4 @@
+import { uniqueName } from '@careloop/testing';
+it('names', () => {
+  expect(uniqueName('x')).toMatch(/^x-/);
+});

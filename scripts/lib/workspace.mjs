@@ -1,0 +1,48 @@
+// Helpers shared by the two commands (npm start, npm test). Node built-ins only:
+// these run before dependencies are installed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function log(message) {
+  process.stderr.write(`[careloop] ${message}\n`);
+}
+
+/** Installs npm dependencies when node_modules is missing or older than the lockfile. */
+export function ensureDependencies() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  log('installing npm dependencies (npm ci) ...');
+  const started = Date.now();
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm ci failed');
+  log(`dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Starts (or reuses) the local Kafka, FerretDB and Redis; returns their settings. */
+export function ensureInfrastructure() {
+  const script = join(root, 'deploy', 'local', 'infra.sh');
+  const started = Date.now();
+  const up = spawnSync('bash', [script, 'up'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (up.status !== 0) throw new Error('local infrastructure did not start (see above; `npm run infra -- logs`)');
+  log(`infrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return infrastructureEnv();
+}
+
+export function infrastructureEnv() {
+  const out = execFileSync('bash', [join(root, 'deploy', 'local', 'infra.sh'), 'env'], { cwd: root, encoding: 'utf8' });
+  const env = {};
+  for (const line of out.split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
+  }
+  return env;
+}
+
+export function readJson(path) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// `npm test`: everything CI checks, on a fresh machine or a warm one.
+//   1. npm dependencies (npm ci when missing or stale)
+//   2. the real local Kafka, FerretDB and Redis (deploy/local/infra.sh up)
+//   3. static checks: generated contracts current, typecheck, lint
+//   4. jest: unit (*.test.ts) and integration (*.int.test.ts) tests
+// The last line is the plain count `tests: N passed, N failed`, static checks included.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDependencies, ensureInfrastructure, log, root } from './lib/workspace.mjs';
+
+const args = process.argv.slice(2);
+const only = args.includes('--unit') ? 'unit' : args.includes('--integration') ? 'integration' : undefined;
+const jestArgs = args.filter((a) => !a.startsWith('--unit') && !a.startsWith('--integration'));
+const started = Date.now();
+let passed = 0;
+let failed = 0;
+
+function finish(code) {
+  log(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  process.stdout.write(`tests: ${passed} passed, ${failed} failed\n`);
+  process.exit(code);
+}
+
+try {
+  ensureDependencies();
+  if (only !== 'unit') Object.assign(process.env, ensureInfrastructure());
+} catch (error) {
+  log(String(error instanceof Error ? error.message : error));
+  failed += 1;
+  finish(1);
+}
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const checks = [
+  ['generated contracts are current', process.execPath, [join(root, 'scripts', 'proto.mjs'), 'check']],
+  ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['project graph for lint', bin('nx'), ['show', 'projects']],
+  ['lint', bin('eslint'), ['.', '--max-warnings=0']],
+];
+if (!only) {
+  for (const [name, command, commandArgs] of checks) {
+    const t = Date.now();
+    const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false' } });
+    const ok = result.status === 0;
+    log(`${ok ? 'ok  ' : 'FAIL'} ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    if (ok) passed += 1;
+    else failed += 1;
+  }
+}
+
+const reportDir = join(root, 'reports');
+mkdirSync(reportDir, { recursive: true });
+const report = join(reportDir, 'jest.json');
+rmSync(report, { force: true });
+const projects = only ? ['--selectProjects', only] : [];
+const jest = spawnSync(bin('jest'), [...projects, '--maxWorkers=2', '--json', `--outputFile=${report}`, ...jestArgs], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NX_DAEMON: 'false' },
+});
+try {
+  const results = JSON.parse(readFileSync(report, 'utf8'));
+  passed += results.numPassedTests;
+  failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
+  if (results.numTotalTests === 0) failed += 1;
+} catch {
+  log('jest wrote no report: counting the run as failed');
+  failed += 1;
+}
+finish(failed === 0 && jest.status === 0 ? 0 : 1);
