@@ -10,6 +10,15 @@ export * as health from './gen/grpc/health/v1/health';
 
 export { EventEnvelope, DeadLetter } from './gen/careloop/events/v1/envelope';
 export { Channel, type ChannelIdentity, type BusinessEndpoint, type ChannelError, MediaKind } from './gen/careloop/messaging/v1/channel';
-export { InboundMessage } from './gen/careloop/messaging/v1/inbound_message';
+export { InboundMessage, InteractiveReplyKind } from './gen/careloop/messaging/v1/inbound_message';
 export { MessageStatus, AccountAlert, DeliveryStatus } from './gen/careloop/messaging/v1/message_status';
-export { OutboundMessageCommand, OutboundResult } from './gen/careloop/messaging/v1/outbound_message';
+export {
+  OutboundMessageCommand,
+  OutboundResult,
+  TemplateComponentType,
+  type TemplateMessage,
+  type TemplateParameter,
+  type Recipient,
+  type InteractiveListMessage,
+  type ReplyButtonsMessage,
+} from './gen/careloop/messaging/v1/outbound_message';

@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+
+const NAMESPACE = Buffer.from('6c1f4a7e2d9b4c3a8e5f0a1b2c3d4e5f', 'hex');
+
+/**
+ * A name-based UUID (version 5, RFC 9562): the same channel message always
+ * becomes the same event id, so every consumer's dedupe also recognises a
+ * message Meta delivered twice.
+ */
+export function eventIdFor(...parts: string[]): string {
+  const hash = createHash('sha1').update(NAMESPACE).update(parts.join('\u0000')).digest();
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}

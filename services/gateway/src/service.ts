@@ -1,0 +1,103 @@
+import { Channel, Topics, type EventDefinition } from '@careloop/contracts';
+import { on, type EventBus } from '@careloop/bus';
+import { defineService } from '@careloop/service-kit';
+import { gatewaySettings } from './config';
+import type { ChannelAdapter } from './channels/channel-adapter';
+import { WhatsappAdapter } from './channels/whatsapp/adapter';
+import { MessengerAdapter } from './channels/messenger/adapter';
+import { EndpointRegistry } from './domain/endpoint-registry';
+import { InboundDedupe } from './adapters/inbound-dedupe';
+import { ConversationWindow } from './adapters/conversation-window';
+import { Pacer } from './adapters/pacer';
+import { MessageLog } from './adapters/message-log';
+import { GatewayMetrics } from './adapters/gateway-metrics';
+import { webhookRouter } from './adapters/http/webhook-routes';
+import { ReceiveWebhook } from './use-cases/receive-webhook';
+import { SendOutboundCommand } from './use-cases/send-outbound-command';
+import { RecordDeliveryStatus } from './use-cases/record-delivery-status';
+
+export const GATEWAY_TOPICS = [Topics.inboundMessage, Topics.messageStatus, Topics.accountAlert, Topics.outboundCommand, Topics.outboundResult] as readonly EventDefinition<unknown>[];
+
+/** The gateway's composition root. */
+export const gatewayService = defineService({
+  name: 'gateway',
+  needs: { kafka: true, mongo: true, redis: true, phi: true, http: true },
+  ports: { ops: 9080, http: 8080 },
+  settings: gatewaySettings,
+  topics: GATEWAY_TOPICS,
+  start: async (ctx) => {
+    const { config, logger, metrics: registry } = ctx;
+    const bus: EventBus | undefined = ctx.bus;
+    if (!bus || !ctx.mongo || !ctx.redis || !ctx.cipher || !ctx.http || !ctx.processedEvents) throw new Error('gateway needs Kafka, MongoDB, Redis, PHI keys and HTTP');
+
+    const adapters: ChannelAdapter[] = [
+      new WhatsappAdapter({
+        appSecrets: config.WHATSAPP_APP_SECRETS,
+        verifyToken: config.WHATSAPP_VERIFY_TOKEN,
+        accessToken: config.WHATSAPP_ACCESS_TOKEN,
+        graphBaseUrl: config.WHATSAPP_GRAPH_BASE_URL,
+        apiVersion: config.WHATSAPP_API_VERSION,
+        sendTimeoutMs: config.SEND_TIMEOUT_MS,
+      }),
+    ];
+    if (config.MESSENGER_APP_SECRETS && config.MESSENGER_VERIFY_TOKEN && config.MESSENGER_PAGE_ACCESS_TOKEN) {
+      adapters.push(
+        new MessengerAdapter({
+          appSecrets: config.MESSENGER_APP_SECRETS,
+          verifyToken: config.MESSENGER_VERIFY_TOKEN,
+          pageAccessToken: config.MESSENGER_PAGE_ACCESS_TOKEN,
+          graphBaseUrl: config.MESSENGER_GRAPH_BASE_URL,
+          apiVersion: config.MESSENGER_API_VERSION,
+          sendTimeoutMs: config.SEND_TIMEOUT_MS,
+        }),
+      );
+    }
+
+    const metrics = new GatewayMetrics(registry);
+    const dedupe = new InboundDedupe(ctx.redis, ctx.mongo);
+    const log = new MessageLog(ctx.mongo, ctx.cipher);
+    await Promise.all([dedupe.init(), log.init()]);
+    const window = new ConversationWindow(ctx.redis);
+
+    const receive = new ReceiveWebhook({ bus, registry: new EndpointRegistry(config.GATEWAY_ENDPOINTS), dedupe, window, metrics, logger });
+    ctx.http.use(webhookRouter(adapters, receive, metrics, logger, config.WEBHOOK_MAX_BYTES));
+
+    const send = new SendOutboundCommand({
+      adapters: new Map<Channel, ChannelAdapter>(adapters.map((a) => [a.channel, a])),
+      log,
+      window,
+      pacer: new Pacer(ctx.redis),
+      bus,
+      metrics,
+      logger,
+      limits: {
+        perNumber: { perSecond: config.WHATSAPP_THROUGHPUT_PER_SECOND * config.WHATSAPP_THROUGHPUT_HEADROOM, burst: Math.max(1, Math.floor(config.WHATSAPP_THROUGHPUT_PER_SECOND / 20)) },
+        perPair: { perSecond: config.WHATSAPP_PAIR_PER_MINUTE / 60, burst: config.WHATSAPP_PAIR_BURST },
+      },
+      retry: { maxAttempts: config.SEND_MAX_ATTEMPTS, initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2 },
+    });
+    const outbound = bus.consumer({
+      group: 'gateway.outbound',
+      processed: ctx.processedEvents,
+      partitionsConcurrently: config.OUTBOUND_CONCURRENCY,
+      handlers: [on(Topics.outboundCommand, (event) => send.execute(event))],
+    });
+    const statuses = new RecordDeliveryStatus(log, bus);
+    const statusLog = bus.consumer({
+      group: 'gateway.message-log',
+      processed: ctx.processedEvents,
+      handlers: [on(Topics.messageStatus, (event) => statuses.execute(event))],
+    });
+    await Promise.all([outbound.start(), statusLog.start()]);
+
+    // FerretDB has no TTL indexes: expired dedupe receipts and processed-event marks are swept hourly.
+    const sweep = setInterval(() => {
+      void Promise.allSettled([dedupe.sweepExpired(), ctx.processedEvents?.sweepExpired()]);
+    }, 3_600_000);
+    sweep.unref();
+    ctx.onShutdown(() => {
+      clearInterval(sweep);
+      return Promise.resolve();
+    });
+  },
+});

@@ -1,0 +1,210 @@
+import { Channel, Topics, type ChannelError, type OutboundMessageCommand, type OutboundResult } from '@careloop/contracts';
+import { backoffDelayMs, NonRetryableError, type EventBus, type ReceivedEvent, type RetryPolicy } from '@careloop/bus';
+import type { Logger } from '@careloop/observability';
+import type { ChannelAdapter, SendableContent, SendOutcome } from '../channels/channel-adapter';
+import type { ConversationWindow } from '../adapters/conversation-window';
+import type { GatewayMetrics } from '../adapters/gateway-metrics';
+import type { MessageLog } from '../adapters/message-log';
+import type { Pacer, RateLimit } from '../adapters/pacer';
+
+export interface SendLimits {
+  /** Per business number, shared by all replicas (Meta: 80/s by default, up to 1,000/s). */
+  readonly perNumber: RateLimit;
+  /** Per (business number, person) pair (Meta: about one message every 6 s, short bursts tolerated). */
+  readonly perPair: RateLimit;
+}
+
+export type FailureReason =
+  | 'invalid'
+  | 'unsupported_channel'
+  | 'window_closed'
+  | 'expired'
+  | 'channel_error'
+  | 'retries_exhausted'
+  | 'outcome_unknown';
+
+/**
+ * What happens to one outbound message command: validated against the
+ * channel's limits, sent at most once (the message log is the idempotency
+ * record), within the 24-hour window or as its template fallback, paced per
+ * number and per person, retried with backoff when the channel says "later",
+ * and reported as an OutboundResult either way.
+ *
+ * The narrow window: between the channel accepting a send and the log
+ * recording it, a crash leaves the entry in `sending`. A redelivered command
+ * then does NOT send again (it could be a duplicate); it is marked `unknown`,
+ * and Meta's status webhook — which echoes our command id in
+ * biz_opaque_callback_data — settles it as accepted when it arrives.
+ */
+export class SendOutboundCommand {
+  constructor(
+    private readonly deps: {
+      readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
+      readonly log: MessageLog;
+      readonly window: ConversationWindow;
+      readonly pacer: Pacer;
+      readonly bus: EventBus;
+      readonly metrics: GatewayMetrics;
+      readonly logger: Logger;
+      readonly limits: SendLimits;
+      readonly retry: RetryPolicy;
+    },
+  ) {}
+
+  async execute(event: ReceivedEvent<OutboundMessageCommand>): Promise<void> {
+    const command = event.payload;
+    const tenantId = event.tenantId;
+    if (!command.commandId) throw new NonRetryableError('outbound command has no command_id (the idempotency key)');
+
+    const adapter = this.deps.adapters.get(command.from?.channel ?? Channel.CHANNEL_UNSPECIFIED);
+    if (!adapter) {
+      await this.publishResult(event, { accepted: false, failureReason: 'unsupported_channel' });
+      throw new NonRetryableError(`no adapter for channel ${String(command.from?.channel)}`);
+    }
+    const problems = adapter.validate(command);
+    if (problems.length > 0) {
+      this.deps.metrics.send(adapter.name, 'invalid', 0);
+      await this.publishResult(event, { accepted: false, failureReason: 'invalid' });
+      // To the dead-letter topic, with the reasons, for the skill's authors to see.
+      throw new NonRetryableError(`command ${command.commandId} breaks ${adapter.name} limits: ${problems.join('; ')}`);
+    }
+
+    const claim = await this.deps.log.claim(tenantId, {
+      commandId: command.commandId,
+      channel: adapter.name,
+      endpointId: command.from?.endpointId ?? '',
+      recipient: command.to?.channelUserId ?? '',
+      content: command.content,
+      contactId: command.contactId,
+      conversationId: command.conversationId,
+      requestedBy: command.requestedBy,
+    });
+    if (!claim.created && claim.existing) {
+      switch (claim.existing.state) {
+        case 'accepted':
+        case 'failed':
+        case 'unknown':
+          return; // already settled: a redelivery
+        case 'sending':
+          await this.deps.log.markFailed(tenantId, command.commandId, 'gateway stopped while the send was in flight', 'unknown');
+          await this.publishResult(event, { accepted: false, failureReason: 'outcome_unknown' });
+          return;
+        case 'claimed':
+          break; // a previous attempt stopped before sending: resume
+      }
+    }
+
+    const content = await this.chooseContent(adapter, command);
+    if (content === 'window_closed') {
+      await this.fail(event, adapter, 'window_closed', 'the 24-hour customer-service window is closed and the command has no template fallback');
+      return;
+    }
+    const deadline = command.notAfter ? command.notAfter.getTime() : Number.POSITIVE_INFINITY;
+    const endpointId = command.from?.endpointId ?? '';
+    const recipient = command.to?.channelUserId ?? '';
+
+    for (let attempt = 1; ; attempt++) {
+      if (Date.now() > deadline) {
+        await this.fail(event, adapter, 'expired', 'not sent before the command’s not_after');
+        return;
+      }
+      if (!(await this.pace(`number:${endpointId}`, this.deps.limits.perNumber, deadline, 'number'))) {
+        await this.fail(event, adapter, 'expired', 'throughput limit would delay it past not_after');
+        return;
+      }
+      if (content.body.$case !== 'markRead' && !(await this.pace(`pair:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline, 'pair'))) {
+        await this.fail(event, adapter, 'expired', 'per-person limit would delay it past not_after');
+        return;
+      }
+
+      await this.deps.log.markSending(tenantId, command.commandId, content.asTemplate);
+      const started = performance.now();
+      const outcome = await adapter.send(command, content.body);
+      const seconds = (performance.now() - started) / 1000;
+
+      if (outcome.kind === 'accepted') {
+        this.deps.metrics.send(adapter.name, 'accepted', 0, seconds);
+        await this.deps.log.markAccepted(tenantId, command.commandId, outcome.messageId);
+        await this.publishResult(event, { accepted: true, messageId: outcome.messageId, sentAsTemplate: content.asTemplate });
+        return;
+      }
+      this.deps.metrics.send(adapter.name, outcome.retry, outcome.code, seconds);
+      const error = toChannelError(outcome);
+      switch (outcome.retry) {
+        case 'permanent':
+          await this.fail(event, adapter, 'channel_error', `${outcome.code} ${outcome.title}`, [error]);
+          return;
+        case 'unknown':
+          await this.deps.log.markFailed(tenantId, command.commandId, 'request may have reached the channel (network error)', 'unknown');
+          await this.publishResult(event, { accepted: false, failureReason: 'outcome_unknown', errors: [error] });
+          return;
+        case 'throttled':
+        case 'transient':
+          await this.deps.log.markNotSent(tenantId, command.commandId);
+          if (attempt >= this.deps.retry.maxAttempts) {
+            await this.fail(event, adapter, 'retries_exhausted', `${attempt} attempts; last: ${outcome.code} ${outcome.title}`, [error]);
+            throw new NonRetryableError(`command ${command.commandId}: ${attempt} send attempts failed (last ${outcome.code || outcome.httpStatus})`);
+          }
+          await sleep(Math.min(backoffDelayMs(this.deps.retry, attempt), Math.max(0, deadline - Date.now())));
+      }
+    }
+  }
+
+  /** The command's own content inside the window; its template fallback outside; or nothing. */
+  private async chooseContent(adapter: ChannelAdapter, command: OutboundMessageCommand): Promise<{ body: SendableContent; asTemplate: boolean } | 'window_closed'> {
+    const content = command.content;
+    if (!content) throw new NonRetryableError('command has no content');
+    if (content.$case === 'template' || content.$case === 'markRead') return { body: content, asTemplate: content.$case === 'template' };
+    if (await this.deps.window.isOpen(command.from?.endpointId ?? '', command.to?.channelUserId ?? '')) return { body: content, asTemplate: false };
+    if (command.templateFallback && adapter.channel === Channel.CHANNEL_WHATSAPP) return { body: { $case: 'template', value: command.templateFallback }, asTemplate: true };
+    return 'window_closed';
+  }
+
+  private async pace(key: string, limit: RateLimit, deadline: number, kind: 'number' | 'pair'): Promise<boolean> {
+    const started = performance.now();
+    const ok = await this.deps.pacer.acquire(`pace:${key}`, limit, deadline);
+    this.deps.metrics.paced(kind, (performance.now() - started) / 1000);
+    return ok;
+  }
+
+  private async fail(event: ReceivedEvent<OutboundMessageCommand>, adapter: ChannelAdapter, reason: FailureReason, detail: string, errors: ChannelError[] = []): Promise<void> {
+    this.deps.metrics.send(adapter.name, reason, errors[0]?.code ?? 0);
+    await this.deps.log.markFailed(event.tenantId, event.payload.commandId, `${reason}: ${detail}`);
+    await this.publishResult(event, { accepted: false, failureReason: reason, errors });
+  }
+
+  private async publishResult(event: ReceivedEvent<OutboundMessageCommand>, result: Partial<OutboundResult>): Promise<void> {
+    const command = event.payload;
+    await this.deps.bus.publish(
+      Topics.outboundResult,
+      {
+        commandId: command.commandId,
+        requestedBy: command.requestedBy,
+        contactId: command.contactId,
+        conversationId: command.conversationId,
+        accepted: false,
+        messageId: '',
+        failureReason: '',
+        errors: [],
+        occurredAt: new Date(),
+        sentAsTemplate: false,
+        ...result,
+      },
+      {
+        key: `${String(command.to?.channel ?? '')}:${command.to?.channelUserId ?? ''}`,
+        tenantId: event.tenantId,
+        facilityId: event.facilityId,
+        causationId: event.id,
+        correlationId: event.correlationId,
+      },
+    );
+  }
+}
+
+function toChannelError(outcome: Extract<SendOutcome, { kind: 'rejected' }>): ChannelError {
+  return { code: outcome.code, title: outcome.title, message: outcome.title, details: outcome.details, href: '' };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
