@@ -11,7 +11,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { KafkaEventBus } from '@careloop/bus';
-import { defineEvent, InboundMessage, Channel, type EventDefinition } from '@careloop/contracts';
+import { defineEvent, InboundMessage, Channel } from '@careloop/contracts';
 import { ensureInfra, uniqueName } from '@careloop/testing';
 
 const arg = (name: string, fallback: number) => {
