@@ -42,9 +42,6 @@ function ensureSecrets() {
         `WHATSAPP_APP_SECRETS=${token()}`,
         `WHATSAPP_VERIFY_TOKEN=${token()}`,
         `WHATSAPP_ACCESS_TOKEN=${token()}`,
-        `MESSENGER_APP_SECRETS=${token()}`,
-        `MESSENGER_VERIFY_TOKEN=${token()}`,
-        `MESSENGER_PAGE_ACCESS_TOKEN=${token()}`,
         `AGENT_JWT_SECRET=${token()}`,
         '',
       ].join('\n'),
@@ -112,25 +109,38 @@ try {
   ensureDependencies();
   const infra = ensureInfrastructure();
   const secrets = ensureSecrets();
-  const base = { ...infra, ...secrets, KAFKA_TOPIC_PARTITIONS: '3', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+  const base = {
+    ...infra,
+    ...secrets,
+    // One Meta app signs both channels' webhooks and holds both tokens, as in production.
+    MESSENGER_APP_SECRETS: secrets.WHATSAPP_APP_SECRETS,
+    MESSENGER_VERIFY_TOKEN: secrets.WHATSAPP_VERIFY_TOKEN,
+    MESSENGER_PAGE_ACCESS_TOKEN: secrets.WHATSAPP_ACCESS_TOKEN,
+    KAFKA_TOPIC_PARTITIONS: '3',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
   const instrumentation = join(root, 'libs', 'observability', 'src', 'instrumentation.ts');
 
   const simulatorCli = join(root, 'libs', 'cloud-api-simulator', 'src', 'cli.ts');
   const services = discoverServices();
   const simulator = existsSync(simulatorCli) && services.some((s) => s.name === 'gateway');
   if (simulator) {
-    const gatewayEnv = services.find((s) => s.name === 'gateway').env;
-    startProcess('simulator', ['--require', 'tsx/cjs', simulatorCli, 'serve'], {
-      ...base,
-      SIM_PORT: '4010',
-      SIM_WEBHOOK_URL: `http://127.0.0.1:${gatewayEnv.HTTP_PORT ?? '8080'}/webhooks/whatsapp`,
-      SIM_MESSENGER_WEBHOOK_URL: `http://127.0.0.1:${gatewayEnv.HTTP_PORT ?? '8080'}/webhooks/messenger`,
-      SIM_APP_SECRET: secrets.WHATSAPP_APP_SECRETS,
-      SIM_ACCESS_TOKEN: secrets.WHATSAPP_ACCESS_TOKEN,
-      SIM_VERIFY_TOKEN: secrets.WHATSAPP_VERIFY_TOKEN,
-      SIM_MESSENGER_APP_SECRET: secrets.MESSENGER_APP_SECRETS,
-      SIM_MESSENGER_ACCESS_TOKEN: secrets.MESSENGER_PAGE_ACCESS_TOKEN,
-    });
+    const gatewayPort = services.find((s) => s.name === 'gateway').env.HTTP_PORT ?? '8080';
+    // The simulator plays Meta for the numbers and page the gateway's local.env serves.
+    // Its pair limit is relaxed (1 s) so a demo conversation is not held up by Meta's 6 s spacing.
+    startProcess('simulator', ['--require', 'tsx/cjs', simulatorCli, 'serve',
+      '--port', '4010',
+      '--webhook-url', `http://127.0.0.1:${gatewayPort}/webhooks/whatsapp`,
+      '--messenger-webhook-url', `http://127.0.0.1:${gatewayPort}/webhooks/messenger`,
+      '--page-id', '2000001',
+      '--app-secret', secrets.WHATSAPP_APP_SECRETS,
+      '--access-token', secrets.WHATSAPP_ACCESS_TOKEN,
+      '--verify-token', secrets.WHATSAPP_VERIFY_TOKEN,
+      '--phone-number-id', '1000001', '--display-phone', '+34 910 000 001',
+      '--phone-number-id', '1000002', '--display-phone', '+49 30 0000 0002',
+      '--rate-limit', '80',
+      '--pair-interval-ms', '1000',
+    ], {});
   }
   for (const service of services) {
     startProcess(service.name, ['--require', 'tsx/cjs', '--require', instrumentation, service.main], {

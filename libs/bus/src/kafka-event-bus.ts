@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, type Admin, type KafkaConfig, type Producer, type LogEntry, type Message } from 'kafkajs';
+import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type KafkaConfig, type Producer, type LogEntry, type Message } from 'kafkajs';
 import type { Span } from '@opentelemetry/api';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { deadLetterTopic, type EventDefinition } from '@careloop/contracts';
@@ -86,7 +86,7 @@ export class KafkaEventBus implements EventBus {
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
       ...options.kafka,
     });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     this.healthAdmin = this.kafka.admin({ retry: { retries: 0 } });
     this.metrics = new BusMetrics(options.metrics);
     this.maxBatchSize = options.maxBatchSize ?? 500;

@@ -54,7 +54,6 @@ export interface LoggerSettings {
 
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
-    name: settings.service,
     level: settings.level ?? 'info',
     base: { service: settings.service },
     redact: { paths: phiRedactPaths([...PHI_FIELDS, ...(settings.redact ?? [])]), censor: '[PHI]' },

@@ -4,6 +4,8 @@ import { Channel, DeadLetter, deadLetterTopic, OutboundMessageCommand, TemplateC
 import { KafkaEventBus } from '@careloop/bus';
 import { startSimulator, type CloudApiSimulator } from '@careloop/cloud-api-simulator';
 import { infraEnv, TopicTap, uniqueName, waitFor } from '@careloop/testing';
+import { MessageLog } from '../src/adapters/message-log';
+import { toCloudApiMessage } from '../src/channels/whatsapp/payload';
 import { ACCESS_TOKEN, APP_SECRET, startGateway, VERIFY_TOKEN, type GatewayUnderTest } from './support/gateway-harness';
 
 const env = infraEnv();
@@ -163,6 +165,34 @@ describe('gateway outbound against the Cloud API simulator, real Kafka, FerretDB
     expect((sim.stats().errorsByCode['130429'] ?? 0) - before).toBe(0);
     // 60 sends at ~40/s (with headroom) need more than a second.
     expect(elapsed).toBeGreaterThan(1_000);
+  });
+
+  it('never repeats a send whose outcome a crash left unknown, and settles it from Meta’s status webhook', async () => {
+    const { patient, waId } = await patientInWindow('Irene');
+    const c = command(waId, text('Su resultado está disponible.'));
+    // A previous gateway process recorded "sending", called Meta, and died before recording the answer.
+    const { mongo, cipher } = gateway.running.context;
+    const log = new MessageLog(mongo!, cipher!);
+    await log.claim(gateway.tenants.spain, { commandId: c.commandId, channel: 'whatsapp', endpointId: NUMBER, recipient: waId, content: c.content, contactId: '', conversationId: '', requestedBy: 'test-skill' });
+    await log.markSending(gateway.tenants.spain, c.commandId, false);
+
+    // The redelivered command is not sent again: its outcome is reported unknown.
+    await send(c);
+    expect(await resultOf(c.commandId)).toMatchObject({ accepted: false, failureReason: 'outcome_unknown' });
+    expect(sim.sentMessages({ to: waId })).toHaveLength(0);
+
+    // What the crashed process had sent reaches Meta; its status webhook carries our command id back.
+    const response = await fetch(`${sim.url}/v23.0/${NUMBER}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ACCESS_TOKEN}` },
+      body: JSON.stringify(toCloudApiMessage(c, c.content!)),
+    });
+    expect(response.status).toBe(200);
+    const settled = await waitFor('the late acceptance', () => results.received().find((r) => r.payload.commandId === c.commandId && r.payload.accepted), 30_000);
+    expect(settled.payload.messageId).toMatch(/^wamid\./);
+    expect((await log.get(gateway.tenants.spain, c.commandId))?.state).toBe('accepted');
+    await patient.waitForMessage((m) => m.body === 'Su resultado está disponible.', 5_000);
+    expect(sim.sentMessages({ to: waId })).toHaveLength(1);
   });
 
   async function readDeadLetter(commandId: string): Promise<DeadLetter> {

@@ -1,4 +1,0 @@
-import { uniqueName } from '@careloop/testing';
-it('names', () => {
-  expect(uniqueName('x')).toMatch(/^x-/);
-});
