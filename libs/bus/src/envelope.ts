@@ -49,7 +49,7 @@ export function sealEnvelope<T>(
   writer: BinaryWriter = new BinaryWriter(),
 ): { meta: EventMeta; bytes: Buffer } {
   if (!options.tenantId) throw new MissingTenantError(`An event for ${definition.topic}`);
-  const meta: EventMeta = {
+  const envelope: EventEnvelope = {
     id: options.id ?? randomUUID(),
     type: definition.type,
     tenantId: options.tenantId,
@@ -58,13 +58,15 @@ export function sealEnvelope<T>(
     causationId: options.causationId ?? '',
     correlationId: options.correlationId ?? '',
     producer,
+    payload: EMPTY,
   };
   // The payload is encoded straight into the envelope's field 5 (length-delimited),
   // saving an intermediate buffer and a copy on the hot path.
-  EventEnvelope.encode({ ...meta, payload: EMPTY }, writer);
+  EventEnvelope.encode(envelope, writer);
   definition.codec.encode(payload, writer.uint32(PAYLOAD_TAG).fork()).join();
   const out = writer.finish();
-  return { meta, bytes: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+  const { payload: _empty, ...meta } = envelope;
+  return { meta: meta as EventMeta, bytes: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
 }
 
 /** Decodes a record value; anything that is not a well-formed envelope of the expected type is poison. */

@@ -6,3 +6,4 @@ export { NonRetryableError, PoisonRecordError, PublishError, BusClosedError, Mis
 export { InMemoryProcessedEvents, type ProcessedEventStore } from './processed-events';
 export { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 export { topicConfigs, type TopicSettings } from './topic-provisioning';
+export { nameBasedId } from './name-based-id';

@@ -12,7 +12,9 @@ import {
 } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
-const tracer = () => trace.getTracer('@careloop/bus');
+// One proxy tracer for the process: it follows whichever provider is registered.
+const busTracer = trace.getTracer('@careloop/bus');
+const tracer = () => busTracer;
 
 type MutableHeaders = Record<string, string>;
 

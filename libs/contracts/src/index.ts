@@ -22,3 +22,11 @@ export {
   type InteractiveListMessage,
   type ReplyButtonsMessage,
 } from './gen/careloop/messaging/v1/outbound_message';
+export {
+  SkillTurn,
+  SkillOutcome,
+  SkillOutcomeKind,
+  DispatchReason,
+  HandoverPriority,
+} from './gen/careloop/conversation/v1/turn';
+export { ConsentChanged, ConsentState, ConversationClosed, ConversationState, HandoverChanged } from './gen/careloop/conversation/v1/events';

@@ -8,7 +8,23 @@ import { InboundMessage, protobufPackage as messagingPackage } from './gen/carel
 import { AccountAlert, MessageStatus } from './gen/careloop/messaging/v1/message_status';
 import { OutboundMessageCommand, OutboundResult } from './gen/careloop/messaging/v1/outbound_message';
 
+import { SkillOutcome, SkillTurn, protobufPackage as conversationPackage } from './gen/careloop/conversation/v1/turn';
+import { ConsentChanged, ConversationClosed, HandoverChanged } from './gen/careloop/conversation/v1/events';
+
 const DAY = 24;
+
+/** Each skill gets its turns on its own topic, named by the skill (the reply-id namespace maps to it). */
+function skillTurns(skill: string, description: string) {
+  return defineEvent<SkillTurn>({
+    topic: `${skill}.turn.v1`,
+    type: `${conversationPackage}.SkillTurn`,
+    codec: SkillTurn,
+    partitions: 12,
+    retentionHours: 3 * DAY,
+    keyedBy: 'contact id, so one contact’s turns reach the skill in order',
+    description,
+  });
+}
 
 export const Topics = {
   inboundMessage: defineEvent<InboundMessage>({
@@ -55,6 +71,47 @@ export const Topics = {
     retentionHours: 7 * DAY,
     keyedBy: 'recipient channel identity',
     description: 'Whether each outbound command was accepted by the channel or failed, and why.',
+  }),
+  schedulingTurn: skillTurns('scheduling', 'Turns for the booking dialogue (reply ids "sched:...").'),
+  triageTurn: skillTurns('triage', 'Turns for symptom assessment (reply ids "triage:...").'),
+  remindersTurn: skillTurns('reminders', 'Turns answering reminders (reply ids "rem:...").'),
+  surveyTurn: skillTurns('survey', 'Turns answering satisfaction surveys (reply ids "survey:...").'),
+  ehrTurn: skillTurns('ehr', 'Turns for results and refills (reply ids "ehr:...").'),
+  skillOutcome: defineEvent<SkillOutcome>({
+    topic: 'conversation.skill-outcome.v1',
+    type: `${conversationPackage}.SkillOutcome`,
+    codec: SkillOutcome,
+    partitions: 12,
+    retentionHours: 3 * DAY,
+    keyedBy: 'contact id',
+    description: 'A skill keeps, returns or escalates a conversation after a turn.',
+  }),
+  consentChanged: defineEvent<ConsentChanged>({
+    topic: 'conversation.consent.v1',
+    type: `${conversationPackage}.ConsentChanged`,
+    codec: ConsentChanged,
+    partitions: 12,
+    retentionHours: 365 * DAY,
+    keyedBy: 'contact id',
+    description: 'Messaging consent per contact; every sender enforces the latest state.',
+  }),
+  conversationClosed: defineEvent<ConversationClosed>({
+    topic: 'conversation.closed.v1',
+    type: `${conversationPackage}.ConversationClosed`,
+    codec: ConversationClosed,
+    partitions: 12,
+    retentionHours: 30 * DAY,
+    keyedBy: 'contact id',
+    description: 'A conversation was closed; surveys follow up on agent-handled ones.',
+  }),
+  handoverChanged: defineEvent<HandoverChanged>({
+    topic: 'conversation.handover.v1',
+    type: `${conversationPackage}.HandoverChanged`,
+    codec: HandoverChanged,
+    partitions: 12,
+    retentionHours: 30 * DAY,
+    keyedBy: 'contact id',
+    description: 'Queued for a human, assigned, transferred, back to the bot.',
   }),
 } as const;
 

@@ -3,7 +3,7 @@ import { validateWhatsappContent } from '../src/channels/whatsapp/limits';
 import { toCloudApiMessage } from '../src/channels/whatsapp/payload';
 import { classifyMetaError } from '../src/channels/meta-graph';
 import { signMetaPayload, verifyMetaSignature } from '../src/domain/signature';
-import { eventIdFor } from '../src/domain/event-ids';
+import { nameBasedId as eventIdFor } from '@careloop/bus';
 
 const rows = (n: number, title = 'Tue 09:30') => Array.from({ length: n }, (_, i) => ({ id: `sched:slot:${i}`, title, description: '' }));
 const list = (sections: { title: string; rows: { id: string; title: string; description: string }[] }[], button = 'Choose a time'): OutboundMessageCommand['content'] => ({

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import sjson from 'secure-json-parse';
 import { Topics, type EventDefinition } from '@careloop/contracts';
-import type { EventBus, PublishOptions } from '@careloop/bus';
+
 import type { Logger } from '@careloop/observability';
 import type { ChannelAdapter } from '../channels/channel-adapter';
 import { WebhookShapeError } from '../channels/webhook-errors';
 import { verifyMetaSignature } from '../domain/signature';
-import { eventIdFor } from '../domain/event-ids';
+import { nameBasedId as eventIdFor, type EventBus, type PublishOptions } from '@careloop/bus';
 import type { EndpointRegistry } from '../domain/endpoint-registry';
 import { InboundDedupe } from '../adapters/inbound-dedupe';
 import type { ConversationWindow } from '../adapters/conversation-window';
