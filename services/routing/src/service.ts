@@ -1,0 +1,98 @@
+import { Topics, type EventDefinition } from '@careloop/contracts';
+import { on } from '@careloop/bus';
+import { Counter } from '@careloop/observability';
+import { defineService } from '@careloop/service-kit';
+import { routingSettings } from './config';
+import { Catalog } from './i18n/catalog';
+import { ContactDirectory } from './adapters/contact-directory';
+import { ConversationStore } from './adapters/conversation-store';
+import { AuditLog, ConsentLedger } from './adapters/ledgers';
+import { FaqStore } from './adapters/faq-store';
+import { InboxEvents } from './adapters/inbox-events';
+import { Replier } from './adapters/replier';
+import { inboxRouter } from './adapters/http/inbox-routes';
+import { SKILL_TOPICS } from './domain/skills';
+import { BotMessages } from './use-cases/bot-messages';
+import { HandleInboundMessage } from './use-cases/handle-inbound-message';
+import { ApplySkillOutcome } from './use-cases/apply-skill-outcome';
+import { EscalateMissedSlas } from './use-cases/escalate-missed-slas';
+
+export const ROUTING_TOPICS = [
+  Topics.inboundMessage,
+  Topics.outboundCommand,
+  Topics.skillOutcome,
+  Topics.consentChanged,
+  Topics.conversationClosed,
+  Topics.handoverChanged,
+  ...Object.values(SKILL_TOPICS),
+] as readonly EventDefinition<unknown>[];
+
+/** routing's composition root. */
+export const routingService = defineService({
+  name: 'routing',
+  needs: { kafka: true, mongo: true, redis: true, phi: true, http: true },
+  ports: { ops: 9081, http: 8081 },
+  settings: routingSettings,
+  topics: ROUTING_TOPICS,
+  start: async (ctx) => {
+    const { config, logger } = ctx;
+    const { bus, mongo, redis, cipher, http, processedEvents } = ctx;
+    if (!bus || !mongo || !redis || !cipher || !http || !processedEvents) throw new Error('routing needs Kafka, MongoDB, Redis, PHI keys and HTTP');
+
+    const catalog = Catalog.load();
+    const contacts = new ContactDirectory(mongo, cipher);
+    const conversations = new ConversationStore(mongo, cipher);
+    const consentLedger = new ConsentLedger(mongo);
+    const audit = new AuditLog(mongo);
+    const faq = new FaqStore(mongo);
+    await Promise.all([contacts.init(), conversations.init(), consentLedger.init(), audit.init(), faq.init()]);
+    const inbox = new InboxEvents(redis);
+    await inbox.start();
+    ctx.onShutdown(() => inbox.stop());
+    const replier = new Replier(bus, conversations);
+    const split = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+    const handleInbound = new HandleInboundMessage({
+      bus,
+      contacts,
+      conversations,
+      consentLedger,
+      faq,
+      replier,
+      messages: new BotMessages(catalog),
+      inbox,
+      policy: {
+        availableSkills: new Set(config.ROUTING_AVAILABLE_SKILLS),
+        hospitalName: (tenantId) => config.ROUTING_HOSPITAL_NAMES[tenantId] ?? tenantId,
+        extraKeywords: { optOut: split(config.ROUTING_OPT_OUT_KEYWORDS), optIn: split(config.ROUTING_OPT_IN_KEYWORDS) },
+      },
+      logger,
+    });
+    const applyOutcome = new ApplySkillOutcome(conversations, bus, inbox);
+    http.use(inboxRouter({ jwtSecret: config.AGENT_JWT_SECRET, bus, contacts, conversations, audit, faq, inbox, replier, logger }));
+
+    const turns = bus.consumer({
+      group: 'routing.turns',
+      processed: processedEvents,
+      partitionsConcurrently: config.TURN_CONCURRENCY,
+      handlers: [on(Topics.inboundMessage, (event) => handleInbound.execute(event))],
+    });
+    const outcomes = bus.consumer({
+      group: 'routing.skill-outcomes',
+      processed: processedEvents,
+      handlers: [on(Topics.skillOutcome, (event) => applyOutcome.execute(event))],
+    });
+    await Promise.all([turns.start(), outcomes.start()]);
+
+    const missed = new Counter({ name: 'careloop_routing_first_response_sla_missed_total', help: 'Queued conversations that waited past their first-response target.', labelNames: ['priority'], registers: [ctx.metrics] });
+    const slas = new EscalateMissedSlas(conversations, bus, inbox, missed);
+    const timer = setInterval(() => {
+      slas.execute().catch((error: unknown) => logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' } }, 'SLA check failed'));
+    }, config.ROUTING_SLA_CHECK_MS);
+    timer.unref();
+    ctx.onShutdown(() => {
+      clearInterval(timer);
+      return Promise.resolve();
+    });
+  },
+});
