@@ -28,6 +28,20 @@ export const routingSettings = z.object({
   /** How often queued conversations are checked against their first-response SLA. */
   ROUTING_SLA_CHECK_MS: setting.positiveInt(10_000),
   TURN_CONCURRENCY: setting.positiveInt(12),
+  /** Assignment policy per queue, JSON: { "default": { "strategy": "least-busy", "onlineOnly": true, "maxActivePerAgent": 5 }, "<facility>/<department>": {...} }. */
+  ROUTING_ASSIGNMENT: z
+    .string()
+    .default('{}')
+    .transform((s, ctx) => {
+      try {
+        return z
+          .record(z.string(), z.object({ strategy: z.enum(['round-robin', 'least-busy', 'manual']), onlineOnly: z.boolean().default(true), maxActivePerAgent: z.number().int().positive().default(5) }))
+          .parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of queue to { strategy: round-robin | least-busy | manual, onlineOnly, maxActivePerAgent }' });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type RoutingSettings = z.infer<typeof routingSettings>;

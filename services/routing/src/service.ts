@@ -10,15 +10,19 @@ import { AuditLog, ConsentLedger } from './adapters/ledgers';
 import { FaqStore } from './adapters/faq-store';
 import { InboxEvents } from './adapters/inbox-events';
 import { Replier } from './adapters/replier';
+import { AgentPresence } from './adapters/agent-presence';
+import { AssignWaitingConversations } from './use-cases/assign-waiting-conversations';
 import { inboxRouter } from './adapters/http/inbox-routes';
 import { SKILL_TOPICS } from './domain/skills';
 import { BotMessages } from './use-cases/bot-messages';
 import { HandleInboundMessage } from './use-cases/handle-inbound-message';
 import { ApplySkillOutcome } from './use-cases/apply-skill-outcome';
 import { EscalateMissedSlas } from './use-cases/escalate-missed-slas';
+import { OptOutOnChannelSignal } from './use-cases/opt-out-on-channel-signal';
 
 export const ROUTING_TOPICS = [
   Topics.inboundMessage,
+  Topics.messageStatus,
   Topics.outboundCommand,
   Topics.skillOutcome,
   Topics.consentChanged,
@@ -50,6 +54,8 @@ export const routingService = defineService({
     await inbox.start();
     ctx.onShutdown(() => inbox.stop());
     const replier = new Replier(bus, conversations);
+    const presence = new AgentPresence(redis);
+    const assigner = new AssignWaitingConversations(conversations, presence, bus, inbox, config.ROUTING_ASSIGNMENT);
     const split = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
     const handleInbound = new HandleInboundMessage({
@@ -61,6 +67,7 @@ export const routingService = defineService({
       replier,
       messages: new BotMessages(catalog),
       inbox,
+      assigner,
       policy: {
         availableSkills: new Set(config.ROUTING_AVAILABLE_SKILLS),
         hospitalName: (tenantId) => config.ROUTING_HOSPITAL_NAMES[tenantId] ?? tenantId,
@@ -68,8 +75,8 @@ export const routingService = defineService({
       },
       logger,
     });
-    const applyOutcome = new ApplySkillOutcome(conversations, bus, inbox);
-    http.use(inboxRouter({ jwtSecret: config.AGENT_JWT_SECRET, bus, contacts, conversations, audit, faq, inbox, replier, logger }));
+    const applyOutcome = new ApplySkillOutcome(conversations, bus, inbox, assigner);
+    http.use(inboxRouter({ jwtSecret: config.AGENT_JWT_SECRET, bus, contacts, conversations, audit, faq, inbox, replier, presence, assigner, logger }));
 
     const turns = bus.consumer({
       group: 'routing.turns',
@@ -82,12 +89,22 @@ export const routingService = defineService({
       processed: processedEvents,
       handlers: [on(Topics.skillOutcome, (event) => applyOutcome.execute(event))],
     });
-    await Promise.all([turns.start(), outcomes.start()]);
+    const channelOptOut = new OptOutOnChannelSignal(contacts, consentLedger, bus);
+    const statuses = bus.consumer({
+      group: 'routing.statuses',
+      processed: processedEvents,
+      handlers: [on(Topics.messageStatus, (event) => channelOptOut.execute(event))],
+    });
+    await Promise.all([turns.start(), outcomes.start(), statuses.start()]);
 
     const missed = new Counter({ name: 'careloop_routing_first_response_sla_missed_total', help: 'Queued conversations that waited past their first-response target.', labelNames: ['priority'], registers: [ctx.metrics] });
     const slas = new EscalateMissedSlas(conversations, bus, inbox, missed);
     const timer = setInterval(() => {
-      slas.execute().catch((error: unknown) => logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' } }, 'SLA check failed'));
+      // Waiting conversations find agents who came online; those still waiting past their target escalate.
+      assigner
+        .sweep()
+        .then(() => slas.execute())
+        .catch((error: unknown) => logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' } }, 'queue check failed'));
     }, config.ROUTING_SLA_CHECK_MS);
     timer.unref();
     ctx.onShutdown(() => {

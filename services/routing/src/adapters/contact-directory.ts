@@ -43,6 +43,8 @@ interface ContactDoc extends TenantOwned {
   phones: string[]; // sealed, verified
   mergedInto?: string;
   mergedFrom: string[];
+  /** Blind index of the normalised profile name: weak evidence, for merge suggestions only. */
+  nameIndex?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -66,11 +68,13 @@ const contactSchema = new Schema<ContactDoc>(
     phones: [String],
     mergedInto: String,
     mergedFrom: [String],
+    nameIndex: String,
     createdAt: Date,
     updatedAt: Date,
   },
   { versionKey: false, collection: 'contacts' },
 );
+contactSchema.index({ tenantId: 1, nameIndex: 1 });
 contactSchema.plugin(tenantGuard);
 
 const keySchema = new Schema<KeyDoc>({ _id: String, tenantId: { type: String, required: true }, contactId: { type: String, required: true } }, { versionKey: false, collection: 'contact_keys' });
@@ -159,6 +163,7 @@ export class ContactDirectory extends TenantRepository<ContactDoc> {
           identities: [{ channel: channelName(identity.channel), channelUserId: this.seal(tenantId, 'channelUserId', identity.channelUserId) }],
           phones: identity.phoneE164 && identity.channel === Channel.CHANNEL_WHATSAPP ? [this.seal(tenantId, 'phone', identity.phoneE164)] : [],
           mergedFrom: [],
+          ...(identity.profileName ? { nameIndex: this.nameIndex(tenantId, identity.profileName) } : {}),
           createdAt: now,
           updatedAt: now,
         });
@@ -173,6 +178,29 @@ export class ContactDirectory extends TenantRepository<ContactDoc> {
       return { contact: this.view(await this.follow(tenantId, contact._id)), created };
     }
     return { contact: this.view(contact), created };
+  }
+
+  /** The contact of an identity, without creating one. */
+  async find(tenantId: string, identity: ChannelIdentity): Promise<Contact | null> {
+    if (!identity.channelUserId) return null;
+    const [key] = await this.keys.find(tenantId, this.identityKeys(tenantId, identity));
+    return key ? this.view(await this.follow(tenantId, key.contactId)) : null;
+  }
+
+  /**
+   * Contacts that may be the same person but without certain evidence (same
+   * profile name): shown to an agent as merge suggestions, never merged alone.
+   */
+  async mergeSuggestions(tenantId: string, contactId: string): Promise<Contact[]> {
+    const doc = await this.findOneScoped(tenantId, { _id: contactId });
+    if (!doc?.nameIndex) return [];
+    const alike = await this.findScoped(tenantId, { nameIndex: doc.nameIndex, _id: { $ne: contactId }, mergedInto: { $exists: false } }, { limit: 10 });
+    return alike.filter((d) => !doc.mergedFrom.includes(d._id)).map((d) => this.view(d));
+  }
+
+  private nameIndex(tenantId: string, profileName: string): string {
+    const normalised = profileName.normalize('NFD').replace(/\p{M}/gu, '').toLocaleLowerCase().replace(/\s+/g, ' ').trim();
+    return this.cipher.blindIndex(normalised, { tenantId, field: 'contacts.name' });
   }
 
   async get(tenantId: string, contactId: string): Promise<Contact | null> {

@@ -220,6 +220,12 @@ export class ConversationStore extends TenantRepository<ConversationDoc> {
     return doc ? this.view(doc) : null;
   }
 
+  /** Automatic assignment: only a conversation still waiting in the queue (an agent may have taken it). */
+  async assignIfQueued(tenantId: string, id: string, agentId: string): Promise<Conversation | null> {
+    const doc = await this.findOneAndUpdateScoped(tenantId, { _id: id, status: 'queued' }, { $set: { status: 'with_agent', agentId } });
+    return doc ? this.view(doc) : null;
+  }
+
   async transfer(tenantId: string, id: string, queue: string): Promise<Conversation | null> {
     const doc = await this.findOneAndUpdateScoped(tenantId, { _id: id, status: { $in: ['queued', 'with_agent'] } }, { $set: { status: 'queued', queue }, $unset: { agentId: '' } });
     return doc ? this.view(doc) : null;

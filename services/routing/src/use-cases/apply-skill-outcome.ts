@@ -4,6 +4,7 @@ import type { ConversationStore } from '../adapters/conversation-store';
 import type { InboxEvents } from '../adapters/inbox-events';
 import { PRIORITY, queueName } from '../domain/conversation';
 import { isSkillName } from '../domain/skills';
+import type { AssignWaitingConversations } from './assign-waiting-conversations';
 
 const PRIORITIES: Record<HandoverPriority, number> = {
   [HandoverPriority.HANDOVER_PRIORITY_UNSPECIFIED]: PRIORITY.normal,
@@ -23,6 +24,7 @@ export class ApplySkillOutcome {
     private readonly conversations: ConversationStore,
     private readonly bus: EventBus,
     private readonly inbox: InboxEvents,
+    private readonly assigner: AssignWaitingConversations,
   ) {}
 
   async execute(event: ReceivedEvent<SkillOutcome>): Promise<void> {
@@ -50,6 +52,7 @@ export class ApplySkillOutcome {
           { key: queued.contactId, tenantId, facilityId: queued.facilityId, causationId: event.id },
         );
         this.inbox.publish(tenantId, { type: 'queued', conversationId: queued.id, queue });
+        await this.assigner.assign(tenantId, queued);
         return;
       }
       case SkillOutcomeKind.SKILL_OUTCOME_KIND_UNSPECIFIED:

@@ -23,6 +23,7 @@ import type { InboxEvents } from '../adapters/inbox-events';
 import { NOT_UNDERSTOOD_LIMIT, PRIORITY, queueName, type Conversation } from '../domain/conversation';
 import { SKILL_TOPICS, skillForReplyId, type SkillName } from '../domain/skills';
 import { MENU_ENTRIES, text, type BotMessages } from './bot-messages';
+import type { AssignWaitingConversations } from './assign-waiting-conversations';
 
 /** Version of the consent wording (bump when consent.ask changes meaning). */
 export const CONSENT_WORDING_VERSION = 'care-messaging-2026-11';
@@ -63,6 +64,7 @@ export class HandleInboundMessage {
       readonly replier: Replier;
       readonly messages: BotMessages;
       readonly inbox: InboxEvents;
+      readonly assigner: AssignWaitingConversations;
       readonly policy: RoutingPolicy;
       readonly logger: Logger;
     },
@@ -299,6 +301,7 @@ export class HandleInboundMessage {
     );
     this.deps.inbox.publish(turn.tenantId, { type: 'queued', conversationId: queued.id, queue });
     await this.say(turn, text(this.deps.messages.t(turn.language, 'handover.queued')));
+    await this.deps.assigner.assign(turn.tenantId, queued);
   }
 
   private sendMenu(turn: Turn): Promise<void> {

@@ -9,6 +9,8 @@ import type { AuditLog } from '../ledgers';
 import type { FaqStore } from '../faq-store';
 import type { InboxEvents } from '../inbox-events';
 import type { Replier } from '../replier';
+import type { AgentPresence } from '../agent-presence';
+import type { AssignWaitingConversations } from '../../use-cases/assign-waiting-conversations';
 import type { Conversation } from '../../domain/conversation';
 import { agentAuth, agentOf, canSeeQueue, type Agent } from './agent-auth';
 import { openApiDocument } from './openapi';
@@ -22,6 +24,8 @@ interface InboxDeps {
   readonly faq: FaqStore;
   readonly inbox: InboxEvents;
   readonly replier: Replier;
+  readonly presence: AgentPresence;
+  readonly assigner: AssignWaitingConversations;
   readonly logger: Logger;
 }
 
@@ -41,6 +45,7 @@ const replySchema = z.union([
 const assignSchema = z.object({ agentId: z.string().min(1).optional() });
 const transferSchema = z.object({ queue: z.string().min(1) });
 const noteSchema = z.object({ text: z.string().min(1).max(4096) });
+const presenceSchema = z.object({ online: z.boolean() });
 const mergeSchema = z.object({ otherContactId: z.string().min(1) });
 const phoneSchema = z.object({ phoneE164: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be E.164, e.g. +34600111222') });
 const faqSchema = z.array(
@@ -188,6 +193,7 @@ export function inboxRouter(deps: InboxDeps): express.Router {
       if (!moved) throw new HttpError(409, 'only queued or active conversations can be transferred');
       await publishHandover(deps, agent.tenantId, moved, ConversationState.CONVERSATION_STATE_QUEUED, 'transferred');
       deps.inbox.publish(agent.tenantId, { type: 'transferred', conversationId: moved.id, queue });
+      await deps.assigner.assign(agent.tenantId, moved);
       return { conversation: summary(moved) };
     }),
   );
@@ -250,6 +256,17 @@ export function inboxRouter(deps: InboxDeps): express.Router {
     }),
   );
 
+  router.get(
+    '/inbox/contacts/:id/merge-suggestions',
+    wrap(async (req, _res, agent) => {
+      const contact = await deps.contacts.get(agent.tenantId, String(req.params['id']));
+      if (!contact) throw new HttpError(404, 'contact not found');
+      await deps.audit.record(agent.tenantId, { actor: agent.id, role: agent.role, action: 'read_merge_suggestions', resource: `contact:${contact.id}` });
+      const suggestions = await deps.contacts.mergeSuggestions(agent.tenantId, contact.id);
+      return { suggestions: suggestions.map((c) => ({ contactId: c.id, name: c.profileName, identities: c.identities, evidence: 'same profile name' })) };
+    }),
+  );
+
   router.post(
     '/inbox/contacts/:id/merge',
     wrap(async (req, _res, agent) => {
@@ -283,18 +300,34 @@ export function inboxRouter(deps: InboxDeps): express.Router {
     }),
   );
 
+  router.post(
+    '/inbox/presence',
+    wrap(async (req, _res, agent) => {
+      const { online } = presenceSchema.parse(req.body);
+      if (online) await deps.presence.heartbeat(agent.tenantId, agent.id, agent.queues);
+      else await deps.presence.offline(agent.tenantId, agent.id);
+      return { agentId: agent.id, online, queues: agent.queues };
+    }),
+  );
+
+  // An open event stream is the agent's presence: online while connected.
   router.get('/inbox/events', (req, res) => {
     const agent = agentOf(res);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': connected\n\n');
+    void deps.presence.heartbeat(agent.tenantId, agent.id, agent.queues).catch(() => undefined);
     const unsubscribe = deps.inbox.subscribe(agent.tenantId, (event) => {
       if (event.queue !== undefined && !canSeeQueue(agent, event.queue)) return;
       res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     });
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const keepAlive = setInterval(() => {
+      res.write(': keep-alive\n\n');
+      void deps.presence.heartbeat(agent.tenantId, agent.id, agent.queues).catch(() => undefined);
+    }, 15_000);
     req.on('close', () => {
       clearInterval(keepAlive);
       unsubscribe();
+      void deps.presence.offline(agent.tenantId, agent.id).catch(() => undefined);
     });
   });
 
