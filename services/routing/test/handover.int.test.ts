@@ -1,4 +1,4 @@
-import { DeliveryStatus, Topics, type ConsentChanged, ConsentState, Channel } from '@careloop/contracts';
+import { DeliveryStatus, Topics, ConsentState, Channel } from '@careloop/contracts';
 import { infraEnv, TopicTap, waitFor } from '@careloop/testing';
 import { startRouting, whatsappSender, type RoutingUnderTest, type Sender } from './support/routing-harness';
 
