@@ -55,7 +55,7 @@ mkdirSync(reportDir, { recursive: true });
 const report = join(reportDir, 'jest.json');
 rmSync(report, { force: true });
 const projects = only ? ['--selectProjects', only] : [];
-const jest = spawnSync(bin('jest'), [...projects, '--maxWorkers=2', '--json', `--outputFile=${report}`, ...jestArgs], {
+const jest = spawnSync(bin('jest'), [...projects, '--maxWorkers=2', '--forceExit', '--json', `--outputFile=${report}`, ...jestArgs], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, NX_DAEMON: 'false' },
