@@ -71,7 +71,11 @@ export const gatewayService = defineService({
       metrics,
       logger,
       limits: {
-        perNumber: { perSecond: config.WHATSAPP_THROUGHPUT_PER_SECOND * config.WHATSAPP_THROUGHPUT_HEADROOM, burst: Math.max(1, Math.floor(config.WHATSAPP_THROUGHPUT_PER_SECOND / 20)) },
+        // The burst must fit in the headroom: rate x headroom + burst never exceeds Meta's per-second limit.
+        perNumber: {
+          perSecond: config.WHATSAPP_THROUGHPUT_PER_SECOND * config.WHATSAPP_THROUGHPUT_HEADROOM,
+          burst: Math.max(1, Math.floor(config.WHATSAPP_THROUGHPUT_PER_SECOND * (1 - config.WHATSAPP_THROUGHPUT_HEADROOM))),
+        },
         perPair: { perSecond: config.WHATSAPP_PAIR_PER_MINUTE / 60, burst: config.WHATSAPP_PAIR_BURST },
       },
       retry: { maxAttempts: config.SEND_MAX_ATTEMPTS, initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2 },

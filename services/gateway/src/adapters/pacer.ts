@@ -17,9 +17,11 @@ local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local allow_at = tat - burst
-if now < allow_at then return allow_at - now end
+-- Never 0 when refused: Redis truncates a fractional reply, and 0 means "counted, go".
+if now < allow_at then return math.max(1, math.ceil(allow_at - now)) end
 local new_tat = tat + interval
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now + burst) + 1000)
+-- %.3f, not tostring: Lua's %.14g would round an epoch in ms to 0.1 ms and drift the rate.
+redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_tat - now + burst) + 1000)
 return 0
 `;
 

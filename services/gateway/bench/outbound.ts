@@ -1,0 +1,352 @@
+/**
+ * Outbound pacing: a backlog of template commands, published before the
+ * gateway starts, drained by the gateway through its pacing layer into the
+ * Cloud API simulator with its throughput limit at 1,000/s. Measured at the
+ * simulator: sends per second from the first to the last accepted message,
+ * against the limit, and how often the simulator answered 130429.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Channel, OutboundMessageCommand, TemplateComponentType, Topics } from '@careloop/contracts';
+import { KafkaEventBus } from '@careloop/bus';
+import { startSimulator, type CloudApiSimulator, type TemplateDefinition } from '@careloop/cloud-api-simulator';
+import { connectRedis, redisKeyPrefix } from '@careloop/store';
+import { Pacer } from '../src/adapters/pacer';
+import { WhatsappAdapter } from '../src/channels/whatsapp/adapter';
+import { BenchChild } from './support/processes';
+import { CpuMeter, fmt, gatewayEnv, newGatewayRun, profileEnv, sleep, type BenchContext } from './support/context';
+import { kafkaClient, recordsBetween, topicOffsets } from './support/kafka';
+import { MetricsSnapshot } from './support/metrics';
+import { cleanUpRun } from './support/stores';
+import { collectDiagnostics, startDiagnostics } from './support/diagnostics';
+
+export interface OutboundOptions {
+  /** Commands in the backlog. */
+  readonly commands: number;
+  /** The simulator's throughput limit and the gateway's WHATSAPP_THROUGHPUT_PER_SECOND. */
+  readonly limit: number;
+  /** OUTBOUND_CONCURRENCY: partitions of messaging.outbound-command.v1 handled in parallel. */
+  readonly concurrency: number;
+  /** Seconds the gateway gets to drain the backlog before the benchmark stops waiting. */
+  readonly drainLimit: number;
+}
+
+export interface PacingFigures {
+  /** Pacer admission test: tokens granted in the busiest sliding second. */
+  readonly admittedInBusiestSecond: number;
+  /** The pacing layer alone (Pacer + adapter, no Kafka/MongoDB). */
+  readonly sendsPerSec: number;
+  readonly throttled: number;
+}
+
+export interface OutboundFigures {
+  readonly pacing: PacingFigures;
+  readonly sent: number;
+  readonly sendsPerSec: number;
+  readonly ratio: number;
+  readonly throttled: number;
+  readonly seconds: number;
+  readonly partitions: number;
+  readonly correct: boolean;
+  /** Whether the whole backlog was sent before the time limit. */
+  readonly complete: boolean;
+}
+
+const TEMPLATE: TemplateDefinition = {
+  name: 'appointment_reminder',
+  language: 'es',
+  category: 'utility',
+  body: 'Recordatorio: su cita es el {{1}}. Responda para confirmar o cancelar.',
+  buttons: [{ type: 'quick_reply', text: 'Confirmar' }, { type: 'quick_reply', text: 'Cancelar' }],
+};
+const SLOTS = ['lunes 08:15', 'martes 09:30', 'miércoles 11:45', 'jueves 16:00', 'viernes 12:20'];
+
+/** Most sends the simulator accepted within any 1-second sliding window (its own throughput rule). */
+function busiestSecond(times: readonly number[]): number {
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < times.length; end++) {
+    while ((times[start] ?? 0) <= (times[end] ?? 0) - 1000) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+/** A template command to the i-th patient of the backlog (a different patient each time: no per-person pacing in the way). */
+function templateCommand(endpointId: string, i: number): OutboundMessageCommand {
+  const to = `49151${String(10_000_000 + i).padStart(8, '0')}`;
+  return OutboundMessageCommand.fromPartial({
+    commandId: randomUUID(),
+    from: { channel: Channel.CHANNEL_WHATSAPP, endpointId },
+    to: { channel: Channel.CHANNEL_WHATSAPP, channelUserId: to },
+    requestedBy: 'reminders',
+    contactId: `contact-${i}`,
+    content: {
+      $case: 'template',
+      value: {
+        name: TEMPLATE.name,
+        languageCode: TEMPLATE.language,
+        components: [{ type: TemplateComponentType.TEMPLATE_COMPONENT_TYPE_BODY, subType: '', index: 0, parameters: [{ value: { $case: 'text', value: SLOTS[i % SLOTS.length] ?? '' }, parameterName: '' }] }],
+      },
+    },
+  });
+}
+
+async function publishBacklog(ctx: BenchContext, tenantId: string, endpointId: string, count: number): Promise<number> {
+  const bus = new KafkaEventBus({ brokers: ctx.brokers.split(','), service: 'gateway-bench-skill' });
+  const started = performance.now();
+  try {
+    await bus.connect();
+    let outstanding = 0;
+    let wake: (() => void) | undefined;
+    const done: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) {
+      if (outstanding >= 1_000) await new Promise<void>((resolve) => (wake = resolve));
+      const command = templateCommand(endpointId, i);
+      const to = command.to?.channelUserId ?? '';
+      outstanding++;
+      done.push(
+        bus.publish(Topics.outboundCommand, command, { key: `whatsapp:${to}`, tenantId, facilityId: 'bench-facility' }).finally(() => {
+          outstanding--;
+          wake?.();
+          wake = undefined;
+        }),
+      );
+    }
+    await Promise.all(done);
+  } finally {
+    await bus.close();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** What the simulator saw from one business number: send rate from the first to the last acceptance, throttling. */
+function atSimulator(simulator: CloudApiSimulator, endpointId: string) {
+  const sent = simulator.sentMessages({ phoneNumberId: endpointId });
+  const times = sent.map((m) => m.acceptedAt).sort((a, b) => a - b);
+  const first = times[0] ?? 0;
+  const last = times[times.length - 1] ?? 0;
+  const seconds = (last - first) / 1000;
+  const lo = Math.floor(times.length * 0.1);
+  const hi = Math.floor(times.length * 0.9);
+  const spanMiddle = ((times[hi] ?? 0) - (times[lo] ?? 0)) / 1000;
+  const stats = simulator.stats();
+  return {
+    sent: times.length,
+    first,
+    last,
+    seconds,
+    sendsPerSec: times.length > 1 && seconds > 0 ? (times.length - 1) / seconds : 0,
+    /** The middle 80% of the sends: the steady state, without start and end effects. */
+    steadyPerSec: spanMiddle > 0 ? (hi - lo) / spanMiddle : 0,
+    busiestSecond: busiestSecond(times),
+    recipients: new Set(sent.map((m) => m.userKey)).size,
+    throttled: stats.errorsByCode['130429'] ?? 0,
+    otherErrors: Object.entries(stats.errorsByCode).filter(([code]) => code !== '130429'),
+  };
+}
+
+/**
+ * The pacing layer alone: the gateway's own Pacer (GCRA in Redis, limits
+ * computed as src/service.ts computes them) and WhatsApp adapter, driven by
+ * `concurrency` workers in this process — no Kafka, no MongoDB. What the
+ * gateway could reach if everything around the send were free.
+ */
+async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, count: number): Promise<PacingFigures> {
+  const run = newGatewayRun('pacing');
+  const sim = await startSimulator({
+    appSecret: run.appSecret,
+    accessToken: run.accessToken,
+    verifyToken: run.verifyToken,
+    phoneNumbers: [{ id: run.endpointId, displayPhoneNumber: '+34 910 000 002' }],
+    throughputPerSecond: options.limit,
+    pairRateLimit: false,
+    templates: [TEMPLATE],
+    statusTiming: { sentMs: 3_600_000, deliveredMs: 3_600_000, readMs: 3_600_000 },
+    log: () => undefined,
+  });
+  const redis = await connectRedis({ url: ctx.infra.REDIS_URL, keyPrefix: redisKeyPrefix('gateway') });
+  try {
+    const pacer = new Pacer(redis);
+    const adapter = new WhatsappAdapter({ appSecrets: [run.appSecret], verifyToken: run.verifyToken, accessToken: run.accessToken, graphBaseUrl: sim.url, apiVersion: 'v23.0', sendTimeoutMs: 10_000 });
+    // As src/service.ts derives them from WHATSAPP_THROUGHPUT_PER_SECOND, the default headroom (0.97) and the default pair limits.
+    const perNumber = { perSecond: options.limit * 0.97, burst: Math.max(1, Math.floor(options.limit / 20)) };
+    const perPair = { perSecond: 10 / 60, burst: 20 };
+
+    // How many sends the pacer itself admits in the busiest sliding second when asked far faster than the limit
+    // (Meta and the simulator count a rolling second: above the limit there means 130429).
+    const admissionKey = `pace:number:${run.endpointId}-admission`;
+    const granted: number[] = [];
+    const target = Math.round(perNumber.perSecond * 2.5);
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (granted.length < target) {
+          await pacer.acquire(admissionKey, perNumber);
+          granted.push(Date.now());
+        }
+      }),
+    );
+    granted.sort((a, b) => a - b);
+    const admitted = busiestSecond(granted);
+    console.log(
+      `  pacer admission: ${fmt(granted.length)} tokens asked for by 32 concurrent callers: busiest 1-s window ${fmt(admitted)} ` +
+        `(limit ${fmt(options.limit)}; should be at most ${fmt(perNumber.perSecond + perNumber.burst)}: ${fmt(perNumber.perSecond)}/s plus a burst of ${perNumber.burst})` +
+        (admitted > options.limit ? ' → the pacer lets more through than the limit when asked faster than its rate (see README)' : ''),
+    );
+    await redis.del(admissionKey);
+
+    let next = 0;
+    const worker = async () => {
+      while (next < count) {
+        const command = templateCommand(run.endpointId, next++);
+        const content = command.content;
+        if (!content) return;
+        for (let attempt = 1; attempt <= 6; attempt++) {
+          await pacer.acquire(`pace:number:${run.endpointId}`, perNumber);
+          await pacer.acquire(`pace:pair:${run.endpointId}:${command.to?.channelUserId ?? ''}`, perPair);
+          const outcome = await adapter.send(command, content);
+          if (outcome.kind === 'accepted' || outcome.retry !== 'throttled') break;
+          await sleep(500 * 2 ** (attempt - 1)); // the gateway's retry policy: 500 ms, doubling
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+    const at = atSimulator(sim, run.endpointId);
+    console.log(
+      `  (i) pacing layer alone (the gateway's Pacer + WhatsApp adapter, ${options.concurrency} workers in the bench process, no Kafka/MongoDB): ` +
+        `${fmt(at.sent)} sends in ${fmt(at.seconds, 2)} s = ${fmt(at.sendsPerSec)}/s, ratio ${(at.sendsPerSec / options.limit).toFixed(3)}; middle 80%: ${fmt(at.steadyPerSec)}/s; ` +
+        `130429 responses: ${fmt(at.throttled)}; busiest 1-s window: ${fmt(at.busiestSecond)} sends`,
+    );
+    return { admittedInBusiestSecond: admitted, sendsPerSec: at.sendsPerSec, throttled: at.throttled };
+  } finally {
+    redis.disconnect();
+    await sim.close();
+    await cleanUpRun(ctx.infra, run);
+  }
+}
+
+export async function runOutbound(ctx: BenchContext, options: OutboundOptions): Promise<OutboundFigures> {
+  const run = newGatewayRun('outbound');
+  const paced = options.limit * 0.97; // the gateway's default WHATSAPP_THROUGHPUT_HEADROOM
+  const admin = kafkaClient(ctx.brokers).admin();
+  await admin.connect();
+  let partitions: number;
+  let sim: CloudApiSimulator | undefined;
+  let gw: BenchChild | undefined;
+  try {
+    partitions = (await admin.fetchTopicOffsets(Topics.outboundCommand.topic)).length;
+    console.log(
+      `\noutbound pacing: ${fmt(options.commands)} template commands to distinct recipients, published before the gateway starts; simulator limit ${fmt(options.limit)}/s ` +
+        `(WHATSAPP_THROUGHPUT_PER_SECOND=${options.limit}, paced at ${fmt(paced)}/s with the default 0.97 headroom); OUTBOUND_CONCURRENCY=${options.concurrency}; ` +
+        `${Topics.outboundCommand.topic} has ${partitions} partitions${partitions < options.concurrency ? ` (fewer than the concurrency: only ${partitions} run in parallel)` : ''}`,
+    );
+
+    const pacing = await pacingLayerOnly(ctx, options, Math.min(options.commands, options.limit * 10));
+
+    sim = await startSimulator({
+      appSecret: run.appSecret,
+      accessToken: run.accessToken,
+      verifyToken: run.verifyToken,
+      phoneNumbers: [{ id: run.endpointId, displayPhoneNumber: '+34 910 000 001' }],
+      throughputPerSecond: options.limit,
+      pairRateLimit: false,
+      templates: [TEMPLATE],
+      // No webhook URL: statuses would only be dropped; keep their timers out of the measurement.
+      statusTiming: { sentMs: 3_600_000, deliveredMs: 3_600_000, readMs: 3_600_000 },
+      log: () => undefined,
+    });
+    const simulator = sim;
+    ctx.defer(() => simulator.close());
+
+    const resultsBefore = await topicOffsets(admin, Topics.outboundResult.topic);
+    const publishSeconds = await publishBacklog(ctx, run.tenantId, run.endpointId, options.commands);
+    console.log(`  backlog published in ${fmt(publishSeconds, 1)} s`);
+
+    ctx.defer(() => cleanUpRun(ctx.infra, run));
+    const started = await BenchChild.start(
+      'gateway',
+      join(__dirname, 'support', 'gateway-child.ts'),
+      gatewayEnv(ctx, run, {
+        WHATSAPP_GRAPH_BASE_URL: simulator.url,
+        WHATSAPP_THROUGHPUT_PER_SECOND: String(options.limit),
+        OUTBOUND_CONCURRENCY: String(options.concurrency),
+        KAFKA_TOPIC_PARTITIONS: String(options.concurrency),
+        ...profileEnv(ctx, 'outbound'),
+      }),
+    );
+    gw = started.child;
+    const readyAt = Date.now();
+    const meter = new CpuMeter({ gateway: gw.pid, ...ctx.infraPids });
+    startDiagnostics(Boolean(ctx.profileDir), gw);
+
+    // Wait for the backlog to drain: done, stalled (nothing accepted for 20 s), or out of time.
+    const deadline = readyAt + options.drainLimit * 1000;
+    let last = 0;
+    let lastProgress = Date.now();
+    for (;;) {
+      const accepted = simulator.stats().acceptedMessages;
+      if (accepted !== last) {
+        last = accepted;
+        lastProgress = Date.now();
+      }
+      if (accepted >= options.commands) break;
+      if (Date.now() - lastProgress > 20_000 || Date.now() > deadline) {
+        console.log(`  stopped waiting: ${fmt(accepted)} of ${fmt(options.commands)} sent (${Date.now() > deadline ? 'time limit' : 'no progress for 20 s'})`);
+        break;
+      }
+      await sleep(250);
+    }
+    const cpu = meter.stop('bench (simulator)');
+
+    const metrics = await MetricsSnapshot.scrape(started.ready.opsPort ?? 0);
+    const printDiagnostics = await collectDiagnostics(Boolean(ctx.profileDir), gw, (Date.now() - readyAt) / 1000);
+    // Stopping drains: commands in flight finish (and publish their OutboundResult) before the gateway exits.
+    await gw.stop();
+    const results = recordsBetween(resultsBefore, await topicOffsets(admin, Topics.outboundResult.topic));
+
+    const at = atSimulator(simulator, run.endpointId);
+    const { sendsPerSec, seconds, throttled, otherErrors, recipients } = at;
+    const ratio = sendsPerSec / options.limit;
+
+    console.log(
+      `  (ii) the gateway: sent ${fmt(at.sent)} in ${fmt(seconds, 2)} s from the first to the last acceptance = ${fmt(sendsPerSec)}/s; ratio to the ${fmt(options.limit)}/s limit = ${ratio.toFixed(3)} ` +
+        `(target >= 0.95: ${ratio >= 0.95 ? 'met' : 'NOT met'}); middle 80% of the sends: ${fmt(at.steadyPerSec)}/s`,
+    );
+    console.log(
+      `  130429 (throughput) responses: ${fmt(throttled)}${throttled === 0 ? '' : '  (target: 0)'}; other error responses: ${otherErrors.length ? otherErrors.map(([c, n]) => `${c} x${fmt(n)}`).join(', ') : 'none'}; ` +
+        `busiest 1-s window at the simulator: ${fmt(at.busiestSecond)} sends`,
+    );
+    console.log(
+      `  total: ${fmt((at.last - readyAt) / 1000, 1)} s from gateway ready to the last send (first send ${fmt((at.first - readyAt) / 1000, 2)} s after ready: consumer group join); ` +
+        `OutboundResult events on Kafka: ${fmt(results)}`,
+    );
+    const handler = MetricsSnapshot.meanBetween(undefined, metrics, 'careloop_bus_handler_duration_seconds', { topic: Topics.outboundCommand.topic });
+    const send = MetricsSnapshot.meanBetween(undefined, metrics, 'careloop_gateway_send_duration_seconds');
+    const waitNumber = MetricsSnapshot.meanBetween(undefined, metrics, 'careloop_gateway_pacing_wait_seconds', { limit: 'number' });
+    const waitPair = MetricsSnapshot.meanBetween(undefined, metrics, 'careloop_gateway_pacing_wait_seconds', { limit: 'pair' });
+    const publish = MetricsSnapshot.meanBetween(undefined, metrics, 'careloop_bus_publish_duration_seconds', { topic: Topics.outboundResult.topic });
+    if (handler && send && waitNumber && waitPair && publish) {
+      const ms = (x: { mean: number }) => fmt(x.mean * 1000, 2);
+      const rest = handler.mean - send.mean - waitNumber.mean - waitPair.mean - publish.mean;
+      console.log(
+        `  per command inside the gateway (its metrics, means over ${fmt(handler.count)} commands): handler ${ms(handler)} ms = pacing wait ${ms(waitNumber)} ms (number) + ${ms(waitPair)} ms (pair) ` +
+          `+ Graph API call ${ms(send)} ms + OutboundResult publish ${ms(publish)} ms + the rest (message-log writes, dedupe) ${fmt(rest * 1000, 2)} ms; ` +
+          `${options.concurrency} partitions in parallel → at most ~${fmt(Math.min(options.concurrency, partitions) / handler.mean)}/s`,
+      );
+    }
+    console.log(`  CPU while draining (cores): ${cpu.map((c) => `${c.name} ${c.cores.toFixed(2)}`).join(', ')}`);
+    printDiagnostics();
+
+    const complete = at.sent === options.commands;
+    // Each send to its own recipient (none twice), no error but throttling, and one OutboundResult per send.
+    const correct = recipients === at.sent && otherErrors.length === 0 && results === at.sent;
+    console.log(
+      `  correctness: ${correct ? 'OK' : 'FAILED'} (${fmt(recipients)} distinct recipients for ${fmt(at.sent)} sends, ${fmt(results)} OutboundResult events` +
+        `${complete ? '' : `; the backlog was NOT drained: ${fmt(options.commands - at.sent)} commands left when the time limit hit`})`,
+    );
+    return { pacing, sent: at.sent, sendsPerSec, ratio, throttled, seconds, partitions, correct, complete };
+  } finally {
+    await gw?.stop();
+    await admin.disconnect().catch(() => undefined);
+  }
+}

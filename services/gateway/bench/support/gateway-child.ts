@@ -1,0 +1,101 @@
+/**
+ * The gateway as the benchmarks run it: its real composition root
+ * (`gatewayService`, configured from the environment like src/main.ts), but
+ * listening on 127.0.0.1 only, on the ports the environment names (0 = any
+ * free one), telling the parent its ports over IPC, and stopping gracefully
+ * on SIGTERM/SIGINT or when the parent goes away (IPC channel closed).
+ *
+ * Diagnostics for --profile, driven by the parent over IPC so that they cover
+ * the measured stretch only (not start-up, not shutdown):
+ * - BENCH_DB_TIMINGS=1 (with `monitorCommands=true` in MONGODB_URI): every
+ *   MongoDB command timed by command and collection (`db-timings:reset`,
+ *   `db-timings:report`);
+ * - BENCH_PROFILE_DIR: a V8 CPU profile through the inspector
+ *   (`profile:start`, `profile:stop` → `{ type: 'profile', file }`).
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+import type { mongo } from 'mongoose';
+import { startService } from '@careloop/service-kit';
+import { gatewayService } from '../../src/service';
+import type { DbTiming } from './diagnostics';
+
+function timeDbCommands(client: mongo.MongoClient): { reset(): void; report(): DbTiming[] } {
+  const names = new Map<number, string>();
+  let timings = new Map<string, { count: number; totalMs: number; maxMs: number }>();
+  client.on('commandStarted', (e: mongo.CommandStartedEvent) => {
+    const collection: unknown = e.command[e.commandName];
+    names.set(e.requestId, typeof collection === 'string' ? `${e.commandName} ${collection}` : e.commandName);
+  });
+  const done = (e: mongo.CommandSucceededEvent | mongo.CommandFailedEvent, failed: boolean) => {
+    const key = `${names.get(e.requestId) ?? e.commandName}${failed ? ' (failed)' : ''}`;
+    names.delete(e.requestId);
+    const t = timings.get(key) ?? { count: 0, totalMs: 0, maxMs: 0 };
+    t.count++;
+    t.totalMs += e.duration;
+    t.maxMs = Math.max(t.maxMs, e.duration);
+    timings.set(key, t);
+  };
+  client.on('commandSucceeded', (e: mongo.CommandSucceededEvent) => done(e, false));
+  client.on('commandFailed', (e: mongo.CommandFailedEvent) => done(e, true));
+  return {
+    reset: () => (timings = new Map()),
+    report: () => [...timings].map(([command, t]) => ({ command, ...t })).sort((a, b) => b.totalMs - a.totalMs),
+  };
+}
+
+startService(gatewayService, { host: '127.0.0.1' }).then(
+  (running) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      setTimeout(() => process.exit(1), running.context.config.SHUTDOWN_TIMEOUT_MS).unref();
+      running.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`gateway shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('disconnect', stop);
+
+    const mongo = running.context.mongo;
+    if (process.env['BENCH_DB_TIMINGS'] === '1' && mongo) {
+      const db = timeDbCommands(mongo.getClient());
+      process.on('message', (message: unknown) => {
+        if (message === 'db-timings:reset') db.reset();
+        if (message === 'db-timings:report') process.send?.({ type: 'db-timings', timings: db.report() });
+      });
+    }
+    const profileDir = process.env['BENCH_PROFILE_DIR'];
+    if (profileDir) {
+      const session = new Session();
+      session.connect();
+      const post = (method: string, params?: object) =>
+        new Promise<unknown>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+      process.on('message', (message: unknown) => {
+        if (message === 'profile:start') void post('Profiler.enable').then(() => post('Profiler.start'));
+        if (message === 'profile:stop') {
+          post('Profiler.stop').then(
+            (result) => {
+              const file = join(profileDir, `gateway-${Date.now()}.cpuprofile`);
+              writeFileSync(file, JSON.stringify((result as { profile: unknown }).profile));
+              process.send?.({ type: 'profile', file });
+            },
+            (error: unknown) => process.send?.({ type: 'profile', file: '', error: error instanceof Error ? error.message : String(error) }),
+          );
+        }
+      });
+    }
+    process.send?.({ type: 'ready', httpPort: running.httpPort ?? 0, opsPort: running.opsPort });
+  },
+  (error: unknown) => {
+    process.stderr.write(`gateway failed to start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+    process.exit(1);
+  },
+);
