@@ -80,9 +80,10 @@ export const gatewayService = defineService({
       },
       retry: { maxAttempts: config.SEND_MAX_ATTEMPTS, initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2 },
     });
+    // No processed-events record here: the message log's claim, keyed by command id, already
+    // makes a redelivered command a no-op, and it saves two store round trips per send.
     const outbound = bus.consumer({
       group: 'gateway.outbound',
-      processed: ctx.processedEvents,
       partitionsConcurrently: config.OUTBOUND_CONCURRENCY,
       handlers: [on(Topics.outboundCommand, (event) => send.execute(event))],
     });

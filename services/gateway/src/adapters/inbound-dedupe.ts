@@ -26,8 +26,11 @@ const receiptSchema = new Schema<ReceiptDoc>(
  * concurrently Meta delivers it: an atomic Redis claim (SET NX with expiry)
  * in front, and a MongoDB receipt behind it that outlives a Redis flush.
  */
+const EPOCH_KEY = 'inbound-dedupe-epoch';
+
 export class InboundDedupe {
   private readonly receipts: Model<ReceiptDoc>;
+  private trustedUntilChecked = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -62,8 +65,8 @@ export class InboundDedupe {
       if (previous === null) claimed.push(key);
       else results.set(key, typeof previous === 'string' && previous.startsWith('pending:') ? 'busy' : 'duplicate');
     });
-    // Redis may have lost keys (restart, eviction): the durable receipts decide.
-    if (claimed.length > 0) {
+    // Redis may have lost keys (restart, flush): then, and only then, the durable receipts decide.
+    if (claimed.length > 0 && !(await this.redisRemembersRetention())) {
       const known = new Set((await this.receipts.find({ _id: { $in: claimed } }, { _id: 1 }).lean().exec()).map((d) => d._id));
       for (const key of claimed) {
         if (known.has(key)) {
@@ -73,6 +76,24 @@ export class InboundDedupe {
       }
     }
     return results;
+  }
+
+  /**
+   * Whether Redis has held our dedupe keys for at least the retention period:
+   * an epoch key written once (never expiring) says since when. If Redis lost
+   * its data, the key is younger than 8 days and the store is consulted.
+   */
+  private async redisRemembersRetention(now = Date.now()): Promise<boolean> {
+    if (this.trustedUntilChecked > now) return true;
+    const since = Number(await this.redis.get(EPOCH_KEY));
+    if (!since) {
+      await this.redis.set(EPOCH_KEY, String(now), 'NX');
+      return false;
+    }
+    const trusted = now - since >= DEDUPE_RETENTION_MS;
+    // Re-check every minute: a Redis restart would drop the epoch key.
+    if (trusted) this.trustedUntilChecked = now + 60_000;
+    return trusted;
   }
 
   /** After Kafka acknowledged: remember for 8 days, in Redis and in the store. */
