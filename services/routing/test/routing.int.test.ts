@@ -209,10 +209,13 @@ describe('routing against real Kafka, FerretDB and Redis', () => {
     const eventId = crypto.randomUUID();
     await routing.send(patient, { $case: 'text', value: { body: 'Hola' } }, { eventId, messageId: 'wamid.TWICE-1' });
     await routing.send(patient, { $case: 'text', value: { body: 'Hola' } }, { eventId, messageId: 'wamid.TWICE-1' });
-    // Also a redelivery by the gateway with a new event id but the same message id.
+    const first = await routing.answersTo(eventId, 1);
+    expect(first).toHaveLength(1);
+    // The same message under another event id (another producer, a replay) runs again, but its
+    // answers carry the same command ids, which gateway sends only once.
     const again = await routing.send(patient, { $case: 'text', value: { body: 'Hola' } }, { messageId: 'wamid.TWICE-1' });
-    expect(await routing.answersTo(eventId, 1)).toHaveLength(1);
-    expect(await routing.answersTo(again, 0)).toEqual([]);
+    const repeated = await routing.answersTo(again, 1);
+    expect(repeated.map((c) => c.commandId)).toEqual(first.map((c) => c.commandId));
   });
 
   it('jumps the queue for an emergency escalated by a skill', async () => {

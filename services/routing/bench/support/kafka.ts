@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,17 @@ import { KafkaEventBus } from '@careloop/bus';
 import { freePort, repoRoot, sleep, uniqueName, waitFor } from '@careloop/testing';
 
 const run = promisify(execFile);
+const DIR_PREFIX = 'careloop-routing-bench-kafka-';
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * A throw-away Kafka broker for one run: the jars and settings of the shared
@@ -25,7 +36,10 @@ export class BenchKafka {
   ) {}
 
   static async start(): Promise<BenchKafka> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'careloop-routing-bench-kafka-'));
+    await BenchKafka.sweepOrphans();
+    const dataDir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
+    // Who owns this broker: a later run stops it if this process dies without cleaning up (SIGKILL).
+    writeFileSync(join(dataDir, 'bench.pid'), String(process.pid));
     const port = await freePort();
     const kafka = new BenchKafka(`127.0.0.1:${port}`, dataDir);
     try {
@@ -35,6 +49,23 @@ export class BenchKafka {
       throw error;
     }
     return kafka;
+  }
+
+  /** Stops the brokers of earlier runs whose bench process is gone (killed before its clean-up). */
+  static async sweepOrphans(): Promise<void> {
+    for (const entry of readdirSync(tmpdir()).filter((e) => e.startsWith(DIR_PREFIX))) {
+      const kafka = new BenchKafka('', join(tmpdir(), entry));
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(join(tmpdir(), entry, 'bench.pid'), 'utf8'));
+      } catch {
+        // no owner recorded: being created right now, or not ours to judge
+        continue;
+      }
+      if (alive(owner)) continue;
+      console.log(`stopping the broker of an earlier bench run that did not clean up (${entry}) ...`);
+      await kafka.destroy();
+    }
   }
 
   /** The broker's JVM, for CPU accounting. */

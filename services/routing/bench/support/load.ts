@@ -87,6 +87,8 @@ export interface LoadOptions {
   readonly seed: number;
   /** Every outbound answer of a measured turn must come within this, else the turn is missing. */
   readonly answerTimeoutMs: number;
+  /** Outbound commands per turn when not the script's (the relay answers every message once). */
+  readonly fixedAnswers?: number;
 }
 
 export interface LoadResult {
@@ -135,7 +137,7 @@ export async function runLoad(patients: Patients, registry: TurnRegistry, option
       if (!planned || !step) throw new Error(`no plan for message ${i}`);
       const isMeasured = i >= warmup;
       if (i === warmup) hooks.onMeasureStart?.();
-      const turn: Turn = { id: randomUUID(), tenantId: patients.tenantId, kind: step.kind, expected: step.answers, measured: isMeasured, sentAt: 0, firstAnswerAt: undefined, answers: 0 };
+      const turn: Turn = { id: randomUUID(), tenantId: patients.tenantId, kind: step.kind, expected: options.fixedAnswers ?? step.answers, measured: isMeasured, sentAt: 0, firstAnswerAt: undefined, answers: 0 };
       registry.add(turn);
       turn.sentAt = performance.now();
       if (isMeasured) {

@@ -35,6 +35,11 @@ export function ms(value: number, timeoutMs: number): string {
   return value < 100 ? fmt(value, 1) : fmt(value);
 }
 
+/** The same with its unit: "12.3 ms", or "> 10 s". */
+export function msUnit(value: number, timeoutMs: number): string {
+  return Number.isFinite(value) ? `${ms(value, timeoutMs)} ms` : ms(value, timeoutMs);
+}
+
 export function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }

@@ -46,8 +46,9 @@ export class ConsentLedger extends TenantRepository<ConsentEntryDoc> {
     await this.model.createCollection().catch(() => undefined);
     await this.model.syncIndexes();
   }
-  async record(tenantId: string, entry: Omit<ConsentEntryDoc, '_id' | 'tenantId'>): Promise<void> {
-    await this.insertScoped(tenantId, { _id: randomUUID(), ...entry });
+  /** Idempotent for a given entry id: a re-processed turn does not record its answer twice. */
+  async record(tenantId: string, entry: Omit<ConsentEntryDoc, '_id' | 'tenantId'>, id: string = randomUUID()): Promise<void> {
+    await this.updateOneScoped(tenantId, { _id: id }, { $setOnInsert: entry }, true);
   }
   async entries(tenantId: string, contactId: string): Promise<ConsentEntryDoc[]> {
     return this.findScoped(tenantId, { contactId }, { sort: { at: 1 } });

@@ -51,7 +51,7 @@ export class Replier {
   }
 
   /** Sends one message; `sequence` numbers the messages of one turn (0, 1, ...). */
-  async send(to: Recipient, turnId: string, sequence: number, content: OutboundMessageCommand['content'], purpose: MessagePurpose, author = 'bot'): Promise<string> {
+  async send(to: Recipient, turnId: string, sequence: number, content: OutboundMessageCommand['content'], purpose: MessagePurpose, author = 'bot', causationId = turnId): Promise<string> {
     if (!Replier.mayReceive(to.consent, purpose)) {
       throw new ConsentRefusedError(`a ${purpose} message may not go to a contact whose consent is ${to.consent}`);
     }
@@ -70,7 +70,7 @@ export class Replier {
       tenantId: to.tenantId,
       facilityId: to.facilityId,
       id: commandId,
-      causationId: turnId,
+      causationId,
       correlationId: to.conversationId,
     });
     await this.conversations.history.record(to.tenantId, { id: commandId, conversationId: to.conversationId, direction: 'out', content, author, at: new Date() });

@@ -8,7 +8,7 @@ import {
   type InboundMessage,
   type OutboundMessageCommand,
 } from '@careloop/contracts';
-import type { EventBus, ReceivedEvent } from '@careloop/bus';
+import { nameBasedId, type EventBus, type ReceivedEvent } from '@careloop/bus';
 import type { Logger } from '@careloop/observability';
 import { classifyKeyword } from '../keywords/classify-keyword';
 import { detectLanguage } from '../language/detect-language';
@@ -38,6 +38,8 @@ export interface RoutingPolicy {
 
 interface Turn {
   readonly event: ReceivedEvent<InboundMessage>;
+  /** Derived from the channel message id: the same message always gives the same ids downstream. */
+  readonly key: string;
   readonly tenantId: string;
   readonly message: InboundMessage;
   readonly contact: Contact;
@@ -84,14 +86,16 @@ export class HandleInboundMessage {
       (await this.deps.conversations.openFor(tenantId, contactIds, endpoint.endpointId)) ??
       (await this.deps.conversations.open(tenantId, { contactId: contact.id, facilityId: event.facilityId, channel: channelName(identity.channel), endpointId: endpoint.endpointId, recipientId: identity.channelUserId, at }));
 
-    // Recorded once per message id: a redelivered event does not duplicate history or answers.
-    const fresh = await this.deps.conversations.history.record(tenantId, { id: message.messageId, conversationId: conversation.id, direction: 'in', content: message.content, author: 'patient', at });
-    if (!fresh) return;
+    // History is recorded once per message id. A turn that is processed again (a retry after a
+    // failure half-way, a redelivery) runs again on purpose: everything it emits has ids derived
+    // from the message, so gateway sends each answer once and consumers dedupe the events.
+    await this.deps.conversations.history.record(tenantId, { id: message.messageId, conversationId: conversation.id, direction: 'in', content: message.content, author: 'patient', at });
     await this.deps.conversations.touchInbound(tenantId, conversation.id, at);
 
     const language = await this.languageFor(tenantId, contact, identity, message, created);
     const turn: Turn = {
       event,
+      key: nameBasedId(tenantId, channelName(identity.channel), 'turn', message.messageId),
       tenantId,
       message,
       contact,
@@ -216,19 +220,19 @@ export class HandleInboundMessage {
     }
     if (replyId === 'consent:decline') {
       await this.recordConsent(turn, 'opted_out', 'button');
-      await this.deps.replier.send({ ...turn.to, consent: 'opted_out' }, turn.event.id, turn.sequence++, text(this.deps.messages.t(turn.language, 'consent.declined')), 'opt-out-confirmation');
+      await this.deps.replier.send({ ...turn.to, consent: 'opted_out' }, turn.key, turn.sequence++, text(this.deps.messages.t(turn.language, 'consent.declined')), 'opt-out-confirmation', 'bot', turn.event.id);
       return;
     }
     if (contact.consent !== 'pending') {
       await this.deps.contacts.setConsent(tenantId, contact.id, 'pending', CONSENT_WORDING_VERSION);
     }
-    await this.deps.replier.send({ ...turn.to, consent: 'pending' }, turn.event.id, turn.sequence++, this.deps.messages.consentQuestion(turn.language, this.deps.policy.hospitalName(tenantId)), 'consent-question');
+    await this.deps.replier.send({ ...turn.to, consent: 'pending' }, turn.key, turn.sequence++, this.deps.messages.consentQuestion(turn.language, this.deps.policy.hospitalName(tenantId)), 'consent-question', 'bot', turn.event.id);
   }
 
   private async optOut(turn: Turn, source: string): Promise<void> {
     if (turn.contact.consent === 'opted_out') return; // one confirmation, not one per STOP
     await this.recordConsent(turn, 'opted_out', source);
-    await this.deps.replier.send({ ...turn.to, consent: 'opted_out' }, turn.event.id, turn.sequence++, text(this.deps.messages.t(turn.language, 'optout.confirmed')), 'opt-out-confirmation');
+    await this.deps.replier.send({ ...turn.to, consent: 'opted_out' }, turn.key, turn.sequence++, text(this.deps.messages.t(turn.language, 'optout.confirmed')), 'opt-out-confirmation', 'bot', turn.event.id);
   }
 
   private async optIn(turn: Turn, source: string): Promise<void> {
@@ -242,7 +246,7 @@ export class HandleInboundMessage {
     const { tenantId, contact } = turn;
     const at = new Date();
     await this.deps.contacts.setConsent(tenantId, contact.id, state, CONSENT_WORDING_VERSION);
-    await this.deps.consentLedger.record(tenantId, { contactId: contact.id, state, purpose: CONSENT_PURPOSE, wordingVersion: CONSENT_WORDING_VERSION, source, at });
+    await this.deps.consentLedger.record(tenantId, { contactId: contact.id, state, purpose: CONSENT_PURPOSE, wordingVersion: CONSENT_WORDING_VERSION, source, at }, nameBasedId(turn.key, 'consent', state));
     await this.deps.bus.publish(
       Topics.consentChanged,
       {
@@ -255,7 +259,7 @@ export class HandleInboundMessage {
         identities: turn.message.from ? [turn.message.from] : [],
         language: turn.language,
       },
-      { key: contact.id, tenantId, facilityId: turn.event.facilityId, causationId: turn.event.id },
+      { key: contact.id, tenantId, facilityId: turn.event.facilityId, causationId: turn.event.id, id: nameBasedId(turn.key, 'consent-event', state) },
     );
   }
 
@@ -285,7 +289,7 @@ export class HandleInboundMessage {
         receivedAt: turn.message.receivedAt ?? turn.event.occurredAt,
         facilityId: turn.event.facilityId,
       },
-      { key: turn.contact.id, tenantId: turn.tenantId, facilityId: turn.event.facilityId, causationId: turn.event.id, correlationId: turn.conversation.id },
+      { key: turn.contact.id, tenantId: turn.tenantId, facilityId: turn.event.facilityId, causationId: turn.event.id, correlationId: turn.conversation.id, id: nameBasedId(turn.key, 'dispatch', skill) },
     );
     if (reason === DispatchReason.DISPATCH_REASON_MENU) await this.deps.conversations.setOwner(turn.tenantId, turn.conversation.id, skill);
   }
@@ -309,7 +313,7 @@ export class HandleInboundMessage {
   }
 
   private async say(turn: Turn, content: OutboundMessageCommand['content']): Promise<void> {
-    await this.deps.replier.send(turn.to, turn.event.id, turn.sequence++, content, 'care');
+    await this.deps.replier.send(turn.to, turn.key, turn.sequence++, content, 'care', 'bot', turn.event.id);
   }
 
   private async languageFor(tenantId: string, contact: Contact, identity: ChannelIdentity, message: InboundMessage, created: boolean): Promise<Language> {

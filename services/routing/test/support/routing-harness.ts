@@ -61,7 +61,7 @@ export async function startRouting(overrides: Record<string, string> = {}): Prom
       LOG_LEVEL: 'silent',
       ...overrides,
     },
-    logger: createLogger({ service: 'routing', level: 'silent' }),
+    logger: createLogger({ service: 'routing', level: process.env['ROUTING_TEST_LOG_LEVEL'] ?? 'silent' }),
     host: '127.0.0.1',
   });
   const bus = new KafkaEventBus({ brokers: env.KAFKA_BROKERS.split(','), service: 'gateway-double' });
