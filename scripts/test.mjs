@@ -52,21 +52,32 @@ if (!only) {
 
 const reportDir = join(root, 'reports');
 mkdirSync(reportDir, { recursive: true });
-const report = join(reportDir, 'jest.json');
-rmSync(report, { force: true });
-const projects = only ? ['--selectProjects', only] : [];
-const jest = spawnSync(bin('jest'), [...projects, '--maxWorkers=2', '--forceExit', '--json', `--outputFile=${report}`, ...jestArgs], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, NX_DAEMON: 'false' },
-});
-try {
-  const results = JSON.parse(readFileSync(report, 'utf8'));
-  passed += results.numPassedTests;
-  failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
-  if (results.numTotalTests === 0) failed += 1;
-} catch {
-  log('jest wrote no report: counting the run as failed');
-  failed += 1;
+
+// Unit tests in parallel; integration tests one file at a time, because every test file starts
+// real services whose consumer groups (fixed names, as in production) would otherwise share
+// partitions with another file's instances and answer each other's events.
+function runJest(project, workers) {
+  const report = join(reportDir, `jest-${project}.json`);
+  rmSync(report, { force: true });
+  const result = spawnSync(bin('jest'), ['--selectProjects', project, ...workers, '--forceExit', '--json', `--outputFile=${report}`, ...jestArgs], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NX_DAEMON: 'false' },
+  });
+  try {
+    const results = JSON.parse(readFileSync(report, 'utf8'));
+    passed += results.numPassedTests;
+    failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
+    return { ok: result.status === 0, ran: results.numTotalTests };
+  } catch {
+    log(`jest (${project}) wrote no report: counting the run as failed`);
+    failed += 1;
+    return { ok: false, ran: 0 };
+  }
 }
-finish(failed === 0 && jest.status === 0 ? 0 : 1);
+
+const runs = [];
+if (only !== 'integration') runs.push(runJest('unit', ['--maxWorkers=2']));
+if (only !== 'unit') runs.push(runJest('integration', ['--runInBand']));
+if (runs.reduce((n, r) => n + r.ran, 0) === 0) failed += 1;
+finish(failed === 0 && runs.every((r) => r.ok) ? 0 : 1);

@@ -7,10 +7,9 @@
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Topics } from '@careloop/contracts';
-import { BenchChild } from './support/processes';
-import { CpuMeter, fmt, gatewayEnv, newGatewayRun, profileEnv, sleep, type BenchContext } from './support/context';
-import { countEvents, kafkaClient, recordsBetween, topicOffsets } from './support/kafka';
-import { MetricsSnapshot } from './support/metrics';
+import { BenchChild, CpuMeter, formatNumber as fmt, kafkaClient, MetricsSnapshot, sleep } from '@careloop/testing';
+import { gatewayEnv, newGatewayRun, profileEnv, type BenchContext } from './support/context';
+import { BENCH_CLIENT_ID, countEvents, recordsBetween, topicOffsets } from './support/kafka';
 import { cleanUpRun } from './support/stores';
 import { collectDiagnostics, startDiagnostics } from './support/diagnostics';
 import { WebhookFactory } from './support/webhooks';
@@ -121,7 +120,7 @@ export async function runInbound(ctx: BenchContext, options: InboundOptions): Pr
   );
 
   // (b) the baseline first, on a machine not yet busy with what the gateway's run leaves behind (Kafka log flushes, FerretDB).
-  const { child: bare, ready: bareReady } = await BenchChild.start('baseline', join(CHILDREN, 'baseline-child.ts'), {});
+  const { child: bare, ready: bareReady } = await BenchChild.fork('baseline', join(CHILDREN, 'baseline-child.ts'), {});
   let baseline: LoadFigures;
   try {
     const url = `http://127.0.0.1:${bareReady.httpPort}`;
@@ -136,8 +135,8 @@ export async function runInbound(ctx: BenchContext, options: InboundOptions): Pr
 
   // (a) the gateway, publishing every message to Kafka (acks=all) before it answers.
   ctx.defer(() => cleanUpRun(ctx.infra, run));
-  const { child: gw, ready } = await BenchChild.start('gateway', join(CHILDREN, 'gateway-child.ts'), gatewayEnv(ctx, run, profileEnv(ctx, 'inbound')));
-  const admin = kafkaClient(ctx.brokers).admin();
+  const { child: gw, ready } = await BenchChild.fork('gateway', join(CHILDREN, 'gateway-child.ts'), gatewayEnv(ctx, run, profileEnv(ctx, 'inbound')));
+  const admin = kafkaClient(ctx.brokers, BENCH_CLIENT_ID).admin();
   let gateway: LoadFigures;
   let published: number;
   let accepted: number;

@@ -13,10 +13,9 @@ import { startSimulator, type CloudApiSimulator, type TemplateDefinition } from 
 import { connectRedis, redisKeyPrefix } from '@careloop/store';
 import { Pacer } from '../src/adapters/pacer';
 import { WhatsappAdapter } from '../src/channels/whatsapp/adapter';
-import { BenchChild } from './support/processes';
-import { CpuMeter, fmt, gatewayEnv, newGatewayRun, profileEnv, sleep, type BenchContext } from './support/context';
-import { kafkaClient, recordsBetween, topicOffsets } from './support/kafka';
-import { MetricsSnapshot } from './support/metrics';
+import { BenchChild, CpuMeter, formatNumber as fmt, kafkaClient, MetricsSnapshot, sleep } from '@careloop/testing';
+import { gatewayEnv, newGatewayRun, profileEnv, type BenchContext, type GatewayRun } from './support/context';
+import { BENCH_CLIENT_ID, recordsBetween, topicOffsets } from './support/kafka';
 import { cleanUpRun } from './support/stores';
 import { collectDiagnostics, startDiagnostics } from './support/diagnostics';
 
@@ -120,6 +119,22 @@ async function publishBacklog(ctx: BenchContext, tenantId: string, endpointId: s
   return (performance.now() - started) / 1000;
 }
 
+/** The Cloud API simulator for one run's business number, with `limit` sends per second, no pair limit and the template. */
+function startRunSimulator(run: GatewayRun, displayPhoneNumber: string, limit: number): Promise<CloudApiSimulator> {
+  return startSimulator({
+    appSecret: run.appSecret,
+    accessToken: run.accessToken,
+    verifyToken: run.verifyToken,
+    phoneNumbers: [{ id: run.endpointId, displayPhoneNumber }],
+    throughputPerSecond: limit,
+    pairRateLimit: false,
+    templates: [TEMPLATE],
+    // No webhook URL: statuses would only be dropped; keep their timers out of the measurement.
+    statusTiming: { sentMs: 3_600_000, deliveredMs: 3_600_000, readMs: 3_600_000 },
+    log: () => undefined,
+  });
+}
+
 /** What the simulator saw from one business number: send rate from the first to the last acceptance, throttling. */
 function atSimulator(simulator: CloudApiSimulator, endpointId: string) {
   const sent = simulator.sentMessages({ phoneNumberId: endpointId });
@@ -154,17 +169,7 @@ function atSimulator(simulator: CloudApiSimulator, endpointId: string) {
  */
 async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, count: number): Promise<PacingFigures> {
   const run = newGatewayRun('pacing');
-  const sim = await startSimulator({
-    appSecret: run.appSecret,
-    accessToken: run.accessToken,
-    verifyToken: run.verifyToken,
-    phoneNumbers: [{ id: run.endpointId, displayPhoneNumber: '+34 910 000 002' }],
-    throughputPerSecond: options.limit,
-    pairRateLimit: false,
-    templates: [TEMPLATE],
-    statusTiming: { sentMs: 3_600_000, deliveredMs: 3_600_000, readMs: 3_600_000 },
-    log: () => undefined,
-  });
+  const sim = await startRunSimulator(run, '+34 910 000 002', options.limit);
   const redis = await connectRedis({ url: ctx.infra.REDIS_URL, keyPrefix: redisKeyPrefix('gateway') });
   try {
     const pacer = new Pacer(redis);
@@ -228,7 +233,7 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
 export async function runOutbound(ctx: BenchContext, options: OutboundOptions): Promise<OutboundFigures> {
   const run = newGatewayRun('outbound');
   const paced = options.limit * 0.97; // the gateway's default WHATSAPP_THROUGHPUT_HEADROOM
-  const admin = kafkaClient(ctx.brokers).admin();
+  const admin = kafkaClient(ctx.brokers, BENCH_CLIENT_ID).admin();
   await admin.connect();
   let partitions: number;
   let sim: CloudApiSimulator | undefined;
@@ -243,18 +248,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
 
     const pacing = await pacingLayerOnly(ctx, options, Math.min(options.commands, options.limit * 10));
 
-    sim = await startSimulator({
-      appSecret: run.appSecret,
-      accessToken: run.accessToken,
-      verifyToken: run.verifyToken,
-      phoneNumbers: [{ id: run.endpointId, displayPhoneNumber: '+34 910 000 001' }],
-      throughputPerSecond: options.limit,
-      pairRateLimit: false,
-      templates: [TEMPLATE],
-      // No webhook URL: statuses would only be dropped; keep their timers out of the measurement.
-      statusTiming: { sentMs: 3_600_000, deliveredMs: 3_600_000, readMs: 3_600_000 },
-      log: () => undefined,
-    });
+    sim = await startRunSimulator(run, '+34 910 000 001', options.limit);
     const simulator = sim;
     ctx.defer(() => simulator.close());
 
@@ -263,7 +257,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
     console.log(`  backlog published in ${fmt(publishSeconds, 1)} s`);
 
     ctx.defer(() => cleanUpRun(ctx.infra, run));
-    const started = await BenchChild.start(
+    const started = await BenchChild.fork(
       'gateway',
       join(__dirname, 'support', 'gateway-child.ts'),
       gatewayEnv(ctx, run, {

@@ -5,107 +5,53 @@
  *                         [--kafka own|shared] [--profile]
  * See services/gateway/bench/README.md for what each figure means.
  */
-import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Topics, type EventDefinition } from '@careloop/contracts';
-import { ensureInfra, repoRoot } from '@careloop/testing';
+import { topicConfigs } from '@careloop/bus';
+import { BenchArgs, ensureInfra, ensureTopics, formatNumber as fmt, kafkaClient, localInfraPids, runBench, ThrowawayKafka, warmGroupCoordinator, type BenchRun } from '@careloop/testing';
 import { GATEWAY_TOPICS } from '../src/service';
-import { BenchKafka, ensureTopics, kafkaClient } from './support/kafka';
-import { killAllChildren, stopAllChildren } from './support/processes';
-import { fmt, sleep, type BenchContext } from './support/context';
+import { BENCH_CLIENT_ID } from './support/kafka';
+import type { BenchContext } from './support/context';
 import { runInbound, type InboundFigures } from './inbound';
 import { runOutbound, type OutboundFigures } from './outbound';
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-function number(name: string, fallback: number): number {
-  const raw = option(name);
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer (got ${String(raw)})`);
-  return value;
-}
-function choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-  const raw = option(name) ?? fallback;
-  const found = allowed.find((a) => a === raw);
-  if (!found) throw new Error(`--${name} must be one of ${allowed.join(', ')} (got ${raw})`);
-  return found;
-}
-
-const only = choice('only', ['all', 'inbound', 'outbound'], 'all');
-const kafkaMode = choice('kafka', ['own', 'shared'], 'own');
-const inboundOptions = { connections: number('connections', 50), duration: number('duration', 15), warmup: number('warmup', 3), patients: number('patients', 1_000) };
-const commands = number('commands', 20_000);
-const limit = number('limit', 1_000);
+const args = new BenchArgs();
+const only = args.choice('only', ['all', 'inbound', 'outbound'], 'all');
+const kafkaMode = args.choice('kafka', ['own', 'shared'], 'own');
+const inboundOptions = { connections: args.positive('connections', 50), duration: args.positive('duration', 15), warmup: args.positive('warmup', 3), patients: args.positive('patients', 1_000) };
+const commands = args.positive('commands', 20_000);
+const limit = args.positive('limit', 1_000);
 const outboundOptions = {
   commands,
   limit,
-  concurrency: number('concurrency', 12),
+  concurrency: args.positive('concurrency', 12),
   // Four times what the backlog needs at the limit, plus start-up; bounded so that a slow gateway cannot keep the run going.
-  drainLimit: number('drain-limit', Math.ceil(Math.max(60, (4 * commands) / limit) + 30)),
+  drainLimit: args.positive('drain-limit', Math.ceil(Math.max(60, (4 * commands) / limit) + 30)),
 };
-const profile = process.argv.includes('--profile');
+const profile = args.flag('profile');
 
-const cleanups: (() => Promise<void>)[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopAllChildren(15_000);
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error('cleanup failed:', error));
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.log(`\n${signal}: stopping the gateway, the simulator and the bench Kafka broker ...`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-process.on('exit', killAllChildren);
-
-/** pids of the shared infrastructure's processes, from `infra.sh status`. */
-function infraPids(): Record<string, number | undefined> {
-  const pids: Record<string, number | undefined> = {};
-  try {
-    const out = execFileSync('bash', [join(repoRoot(), 'deploy', 'local', 'infra.sh'), 'status'], { encoding: 'utf8' });
-    for (const line of out.split('\n')) {
-      const m = /^(\w+)\s+running\s+pid=(\d+)/.exec(line.trim());
-      if (m?.[1] && m[2]) pids[m[1] === 'mongo' ? 'ferretdb' : m[1]] = Number(m[2]);
-    }
-  } catch {
-    // External infrastructure (KAFKA_BROKERS, MONGODB_URI, REDIS_URL set): no local processes to account.
-  }
-  return pids;
-}
-
-async function main(): Promise<number> {
+async function main(run: BenchRun): Promise<number> {
   const started = Date.now();
   const infra = ensureInfra();
-  const pids = infraPids();
+  const pids = localInfraPids();
   let brokers = infra.KAFKA_BROKERS;
   if (kafkaMode === 'own') {
+    // The gateway's consumer groups have fixed names (gateway.outbound, gateway.message-log): on the shared broker the
+    // bench gateway would join those of any other gateway there. Its own broker also gets the partition counts the run asks for.
     console.log('starting a throw-away Kafka broker for this run (see README: the gateway’s consumer groups must not meet other gateways) ...');
-    const kafka = await BenchKafka.start();
-    cleanups.push(() => kafka.destroy());
+    const kafka = await ThrowawayKafka.start({ dirPrefix: 'careloop-gateway-bench-kafka-', startTimeoutSeconds: 120 });
+    run.defer(() => kafka.destroy());
     brokers = kafka.brokers;
     pids['kafka'] = kafka.pid();
     // Topics as the run needs them: the outbound commands spread over as many partitions as the gateway handles in parallel.
-    await ensureTopics(brokers, [Topics.outboundCommand], outboundOptions.concurrency);
-    await ensureTopics(brokers, GATEWAY_TOPICS.filter((d: EventDefinition<unknown>) => d.topic !== Topics.outboundCommand.topic), 3);
-    // A first group lookup makes the new broker create __consumer_offsets now, not while the gateway joins its groups.
-    const warm = kafkaClient(brokers).admin();
+    // A broker that has just started may still answer "unknown topic" while it creates them: try again for a minute.
+    const topics = { clientId: BENCH_CLIENT_ID, retryForMs: 60_000 };
+    await ensureTopics(brokers, topicConfigs([Topics.outboundCommand], { partitions: outboundOptions.concurrency }), topics);
+    await ensureTopics(brokers, topicConfigs(GATEWAY_TOPICS.filter((d: EventDefinition<unknown>) => d.topic !== Topics.outboundCommand.topic), { partitions: 3 }), topics);
+    const warm = kafkaClient(brokers, BENCH_CLIENT_ID).admin();
     await warm.connect();
-    for (const until = Date.now() + 60_000; ; ) {
-      try {
-        await warm.fetchOffsets({ groupId: 'gateway-bench-warm-up', topics: [Topics.outboundCommand.topic] });
-        break;
-      } catch (error) {
-        if (Date.now() > until) throw error;
-        await sleep(250); // the coordinator is still loading
-      }
-    }
+    await warmGroupCoordinator(warm, Topics.outboundCommand.topic, 'gateway-bench-warm-up');
     await warm.disconnect();
   }
   const ctx: BenchContext = {
@@ -114,10 +60,10 @@ async function main(): Promise<number> {
     kafkaMode,
     infraPids: pids,
     profileDir: profile ? join(tmpdir(), `careloop-gateway-bench-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined,
-    defer: (cleanup) => cleanups.push(cleanup),
+    defer: (cleanup) => run.defer(cleanup),
   };
 
-  const admin = kafkaClient(brokers).admin();
+  const admin = kafkaClient(brokers, BENCH_CLIENT_ID).admin();
   await admin.connect();
   const partitions = async (d: EventDefinition<unknown>) => (await admin.fetchTopicOffsets(d.topic).catch(() => [])).length;
   console.log(
@@ -154,14 +100,4 @@ async function main(): Promise<number> {
   return (inbound && !inbound.correct) || (outbound && !outbound.correct) ? 1 : 0;
 }
 
-main().then(
-  async (code) => {
-    await cleanUp();
-    process.exit(code);
-  },
-  async (error: unknown) => {
-    console.error(error);
-    await cleanUp();
-    process.exit(1);
-  },
-);
+runBench(main, { interruptMessage: 'stopping the gateway, the simulator and the bench Kafka broker ...' });

@@ -26,7 +26,7 @@ export const gatewayService = defineService({
   settings: gatewaySettings,
   topics: GATEWAY_TOPICS,
   start: async (ctx) => {
-    const { config, logger, metrics: registry } = ctx;
+    const { config, logger, metrics: metricsRegistry } = ctx;
     const bus: EventBus | undefined = ctx.bus;
     if (!bus || !ctx.mongo || !ctx.redis || !ctx.cipher || !ctx.http || !ctx.processedEvents) throw new Error('gateway needs Kafka, MongoDB, Redis, PHI keys and HTTP');
 
@@ -53,17 +53,19 @@ export const gatewayService = defineService({
       );
     }
 
-    const metrics = new GatewayMetrics(registry);
+    const metrics = new GatewayMetrics(metricsRegistry);
     const dedupe = new InboundDedupe(ctx.redis, ctx.mongo);
     const log = new MessageLog(ctx.mongo, ctx.cipher);
     await Promise.all([dedupe.init(), log.init()]);
     const window = new ConversationWindow(ctx.redis);
 
-    const receive = new ReceiveWebhook({ bus, registry: new EndpointRegistry(config.GATEWAY_ENDPOINTS), dedupe, window, metrics, logger });
+    const registry = new EndpointRegistry(config.GATEWAY_ENDPOINTS);
+    const receive = new ReceiveWebhook({ bus, registry, dedupe, window, metrics, logger });
     ctx.http.use(webhookRouter(adapters, receive, metrics, logger, config.WEBHOOK_MAX_BYTES));
 
     const send = new SendOutboundCommand({
       adapters: new Map<Channel, ChannelAdapter>(adapters.map((a) => [a.channel, a])),
+      registry,
       log,
       window,
       pacer: new Pacer(ctx.redis),

@@ -82,6 +82,14 @@ describe('gateway outbound against the Cloud API simulator, real Kafka, FerretDB
     expect(sim.sentMessages({ to: waId })).toHaveLength(1);
   });
 
+  it('refuses to send from a number this gateway does not serve for the tenant', async () => {
+    const { waId } = await patientInWindow('Nadia');
+    const c = command(waId, text('Hola'), { from: { channel: Channel.CHANNEL_WHATSAPP, endpointId: '999000999', displayAddress: '', accountId: '' } });
+    await send(c);
+    expect(await resultOf(c.commandId)).toMatchObject({ accepted: false, failureReason: 'unknown_endpoint' });
+    expect(sim.sentMessages({ to: waId })).toHaveLength(0);
+  });
+
   it('sends a command delivered twice only once', async () => {
     const { waId } = await patientInWindow('Ana');
     const c = command(waId, text('Su cita está confirmada.'));

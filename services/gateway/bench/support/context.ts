@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InfraEnv } from '@careloop/testing';
-import { processCpuSeconds } from './processes';
 
 /** What every benchmark of a run shares. */
 export interface BenchContext {
@@ -76,36 +75,4 @@ export function profileEnv(ctx: BenchContext, bench: string): Record<string, str
   const dir = join(ctx.profileDir, bench);
   mkdirSync(dir, { recursive: true });
   return { BENCH_PROFILE_DIR: dir };
-}
-
-/** CPU used by a set of processes (and this one) over a stretch of wall time, in cores. */
-export class CpuMeter {
-  private readonly started = performance.now();
-  private readonly self = process.cpuUsage();
-  private readonly before: Map<string, number>;
-
-  constructor(private readonly pids: Readonly<Record<string, number | undefined>>) {
-    this.before = new Map(Object.entries(pids).flatMap(([name, pid]) => {
-      const s = pid === undefined ? undefined : processCpuSeconds(pid);
-      return s === undefined ? [] : [[name, s] as const];
-    }));
-  }
-
-  stop(selfName = 'bench process'): { name: string; cores: number }[] {
-    const seconds = (performance.now() - this.started) / 1000;
-    const self = process.cpuUsage(this.self);
-    const out = [{ name: selfName, cores: (self.user + self.system) / 1e6 / seconds }];
-    for (const [name, pid] of Object.entries(this.pids)) {
-      const start = this.before.get(name);
-      const end = pid === undefined ? undefined : processCpuSeconds(pid);
-      if (start !== undefined && end !== undefined) out.push({ name, cores: (end - start) / seconds });
-    }
-    return out;
-  }
-}
-
-export const fmt = (x: number, digits = 0): string => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,4 @@
-import type { BenchChild } from './processes';
-import { printProfile, summariseProfile } from './cpu-profile';
+import { printCpuProfileSummary, summariseCpuProfile, type BenchChild, type CpuProfileFrame } from '@careloop/testing';
 
 /** MongoDB commands the gateway issued (BENCH_DB_TIMINGS), as timed by the driver's command monitoring. */
 export interface DbTiming {
@@ -25,6 +24,12 @@ export function printDbTimings(timings: readonly DbTiming[], wallSeconds: number
   }
 }
 
+/** The gateway's own code by file (`gateway: src/...`); everything else by the default areas. */
+function gatewayArea(frame: CpuProfileFrame): string | undefined {
+  const file = /\/services\/gateway\/(.+)$/.exec(frame.url)?.[1];
+  return file ? `gateway: ${file}` : undefined;
+}
+
 export function isProfileReply(message: unknown): message is { type: 'profile'; file: string; error?: string } {
   return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'profile' && typeof (message as { file?: unknown }).file === 'string';
 }
@@ -43,7 +48,7 @@ export async function collectDiagnostics(enabled: boolean, gateway: BenchChild, 
   const profile = await gateway.request('profile:stop', isProfileReply, 30_000);
   return () => {
     printDbTimings(timings?.timings ?? [], wallSeconds);
-    if (profile?.file) printProfile(summariseProfile(profile.file));
+    if (profile?.file) printCpuProfileSummary(summariseCpuProfile(profile.file, { areaOf: gatewayArea }), 'the gateway');
     else console.log(`  (no CPU profile: ${profile?.error ?? 'the gateway did not answer'})`);
   };
 }

@@ -16,34 +16,13 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
-import type { mongo } from 'mongoose';
 import { startService } from '@careloop/service-kit';
+import { MongoCommandMonitor, type MongoCommand } from '@careloop/testing';
 import { gatewayService } from '../../src/service';
 import type { DbTiming } from './diagnostics';
 
-function timeDbCommands(client: mongo.MongoClient): { reset(): void; report(): DbTiming[] } {
-  const names = new Map<number, string>();
-  let timings = new Map<string, { count: number; totalMs: number; maxMs: number }>();
-  client.on('commandStarted', (e: mongo.CommandStartedEvent) => {
-    const collection: unknown = e.command[e.commandName];
-    names.set(e.requestId, typeof collection === 'string' ? `${e.commandName} ${collection}` : e.commandName);
-  });
-  const done = (e: mongo.CommandSucceededEvent | mongo.CommandFailedEvent, failed: boolean) => {
-    const key = `${names.get(e.requestId) ?? e.commandName}${failed ? ' (failed)' : ''}`;
-    names.delete(e.requestId);
-    const t = timings.get(key) ?? { count: 0, totalMs: 0, maxMs: 0 };
-    t.count++;
-    t.totalMs += e.duration;
-    t.maxMs = Math.max(t.maxMs, e.duration);
-    timings.set(key, t);
-  };
-  client.on('commandSucceeded', (e: mongo.CommandSucceededEvent) => done(e, false));
-  client.on('commandFailed', (e: mongo.CommandFailedEvent) => done(e, true));
-  return {
-    reset: () => (timings = new Map()),
-    report: () => [...timings].map(([command, t]) => ({ command, ...t })).sort((a, b) => b.totalMs - a.totalMs),
-  };
-}
+/** `find inbound_receipts`, `ping`, `insert message_log (failed)`. */
+const timingKey = (c: MongoCommand) => `${c.collection === undefined ? c.command : `${c.command} ${c.collection}`}${c.ok ? '' : ' (failed)'}`;
 
 startService(gatewayService, { host: '127.0.0.1' }).then(
   (running) => {
@@ -66,10 +45,14 @@ startService(gatewayService, { host: '127.0.0.1' }).then(
 
     const mongo = running.context.mongo;
     if (process.env['BENCH_DB_TIMINGS'] === '1' && mongo) {
-      const db = timeDbCommands(mongo.getClient());
+      const db = new MongoCommandMonitor({ key: timingKey });
+      db.attach(mongo.getClient());
       process.on('message', (message: unknown) => {
         if (message === 'db-timings:reset') db.reset();
-        if (message === 'db-timings:report') process.send?.({ type: 'db-timings', timings: db.report() });
+        if (message === 'db-timings:report') {
+          const timings: DbTiming[] = db.ranked().map(({ key, count, totalMs, maxMs }) => ({ command: key, count, totalMs, maxMs }));
+          process.send?.({ type: 'db-timings', timings });
+        }
       });
     }
     const profileDir = process.env['BENCH_PROFILE_DIR'];

@@ -6,6 +6,7 @@ import type { ConversationWindow } from '../adapters/conversation-window';
 import type { GatewayMetrics } from '../adapters/gateway-metrics';
 import type { MessageLog } from '../adapters/message-log';
 import type { Pacer, RateLimit } from '../adapters/pacer';
+import type { EndpointRegistry } from '../domain/endpoint-registry';
 
 export interface SendLimits {
   /** Per business number, shared by all replicas (Meta: 80/s by default, up to 1,000/s). */
@@ -16,6 +17,7 @@ export interface SendLimits {
 
 export type FailureReason =
   | 'invalid'
+  | 'unknown_endpoint'
   | 'unsupported_channel'
   | 'window_closed'
   | 'expired'
@@ -40,6 +42,7 @@ export class SendOutboundCommand {
   constructor(
     private readonly deps: {
       readonly adapters: ReadonlyMap<Channel, ChannelAdapter>;
+      readonly registry: EndpointRegistry;
       readonly log: MessageLog;
       readonly window: ConversationWindow;
       readonly pacer: Pacer;
@@ -56,6 +59,12 @@ export class SendOutboundCommand {
     const tenantId = event.tenantId;
     if (!command.commandId) throw new NonRetryableError('outbound command has no command_id (the idempotency key)');
 
+    // Only numbers and pages this gateway serves, and only for their own tenant.
+    const binding = this.deps.registry.resolve(channelKey(command.from?.channel), command.from?.endpointId ?? '');
+    if (binding?.tenantId !== tenantId) {
+      await this.publishResult(event, { accepted: false, failureReason: 'unknown_endpoint' });
+      throw new NonRetryableError(`endpoint ${command.from?.endpointId ?? '(none)'} is not served for this tenant (see GATEWAY_ENDPOINTS)`);
+    }
     const adapter = this.deps.adapters.get(command.from?.channel ?? Channel.CHANNEL_UNSPECIFIED);
     if (!adapter) {
       await this.publishResult(event, { accepted: false, failureReason: 'unsupported_channel' });
@@ -203,6 +212,10 @@ export class SendOutboundCommand {
 
 function toChannelError(outcome: Extract<SendOutcome, { kind: 'rejected' }>): ChannelError {
   return { code: outcome.code, title: outcome.title, message: outcome.title, details: outcome.details, href: '' };
+}
+
+function channelKey(channel: Channel | undefined): string {
+  return channel === Channel.CHANNEL_MESSENGER ? 'messenger' : 'whatsapp';
 }
 
 function sleep(ms: number): Promise<void> {

@@ -53,6 +53,9 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
         { channel: 'whatsapp', endpointId: '206540352242999', tenantId: tenants.germany, facilityId: 'berlin-mitte' },
         { channel: 'messenger', endpointId: 'PAGE_ID_551234', tenantId: tenants.spain, facilityId: 'madrid-central' },
       ]),
+      // Loopback only: a test gateway must never reach for Meta's real hosts.
+      WHATSAPP_GRAPH_BASE_URL: 'http://127.0.0.1:9',
+      MESSENGER_GRAPH_BASE_URL: 'http://127.0.0.1:9',
       LOG_LEVEL: 'silent',
       ...overrides,
     },
