@@ -1,11 +1,6 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { freePort } from './wait';
-
-const run = promisify(execFile);
 
 export function repoRoot(start = __dirname): string {
   for (let dir = resolve(start); dir !== dirname(dir); dir = dirname(dir)) {
@@ -51,49 +46,28 @@ export function infraEnv(): InfraEnv {
   return readInfraEnv();
 }
 
+/**
+ * pids of the local infrastructure's processes by name (`kafka`, `ferretdb`,
+ * `redis`), from `infra.sh status`, for CPU accounting; empty when the
+ * infrastructure is external (KAFKA_BROKERS, MONGODB_URI, REDIS_URL set).
+ */
+export function localInfraPids(): Record<string, number | undefined> {
+  const pids: Record<string, number | undefined> = {};
+  try {
+    const out = execFileSync('bash', [join(repoRoot(), 'deploy', 'local', 'infra.sh'), 'status'], { encoding: 'utf8' });
+    for (const line of out.split('\n')) {
+      const m = /^(\w+)\s+running\s+pid=(\d+)/.exec(line.trim());
+      if (m?.[1] && m[2]) pids[m[1] === 'mongo' ? 'ferretdb' : m[1]] = Number(m[2]);
+    }
+  } catch {
+    // no local processes to account
+  }
+  return pids;
+}
+
 /** A MongoDB URI for a database no other test uses. */
 export function mongoUriFor(base: string, dbName: string): string {
   const url = new URL(base);
   url.pathname = `/${dbName}`;
   return url.toString();
-}
-
-/**
- * A throw-away second Kafka broker (same jars, own ports and data) for tests
- * that take Kafka down and bring it back without disturbing the shared one.
- */
-export class EphemeralKafka {
-  private constructor(
-    readonly port: number,
-    private readonly controllerPort: number,
-    private readonly dataDir: string,
-  ) {}
-
-  static async start(): Promise<EphemeralKafka> {
-    const kafka = new EphemeralKafka(await freePort(), await freePort(), mkdtempSync(join(tmpdir(), 'careloop-kafka-')));
-    await kafka.resume();
-    return kafka;
-  }
-
-  get brokers(): string {
-    return `127.0.0.1:${this.port}`;
-  }
-
-  async resume(): Promise<void> {
-    await this.script('start', '--port', String(this.port), '--controller-port', String(this.controllerPort));
-  }
-
-  async halt(): Promise<void> {
-    await this.script('stop');
-  }
-
-  async destroy(): Promise<void> {
-    await this.halt().catch(() => undefined);
-    rmSync(this.dataDir, { recursive: true, force: true });
-  }
-
-  private async script(command: string, ...args: string[]): Promise<void> {
-    const script = join(repoRoot(), 'deploy', 'local', 'kafka.sh');
-    await run('bash', [script, command, '--data-dir', this.dataDir, ...args], { timeout: 120_000 });
-  }
 }

@@ -1,5 +1,7 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { EventEnvelope, type EventDefinition } from '@careloop/contracts';
+import { kafkaClient } from './bench/throwaway-kafka';
+import { uniqueName, waitFor } from './wait';
 
 /** The envelope's metadata (tests read it without the bus, which itself is tested with this library). */
 export interface TappedMeta {
@@ -12,7 +14,6 @@ export interface TappedMeta {
   readonly correlationId: string;
   readonly producer: string;
 }
-import { uniqueName, waitFor } from './wait';
 
 export interface TappedEvent<T> {
   readonly meta: TappedMeta;
@@ -34,8 +35,7 @@ export class TopicTap<T> {
   ) {}
 
   static async start<T>(brokers: string, definition: EventDefinition<T>, tenants: readonly string[]): Promise<TopicTap<T>> {
-    const kafka = new Kafka({ brokers: brokers.split(','), clientId: 'topic-tap', logLevel: logLevel.NOTHING });
-    const consumer = kafka.consumer({ groupId: uniqueName('tap'), sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const consumer = kafkaClient(brokers, 'topic-tap').consumer({ groupId: uniqueName('tap'), sessionTimeout: 10_000, heartbeatInterval: 500 });
     const tap = new TopicTap(consumer, definition, new Set(tenants));
     let joined = false;
     consumer.on(consumer.events.GROUP_JOIN, () => {

@@ -9,82 +9,65 @@
  *
  * See services/routing/bench/README.md for what each figure means.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import { Topics } from '@careloop/contracts';
-import { KafkaEventBus } from '@careloop/bus';
-import { ensureInfra, repoRoot, sleep, uniqueName, type InfraEnv } from '@careloop/testing';
-import { newestProfile, summariseProfile } from './support/cpu-profile';
-import { BenchKafka, EnvelopeTap, ensureTopics, groupLag, groupMembers, kafkaClient, pinGroupToEnd, waitForGroup, warmGroupCoordinator } from './support/kafka';
+import { KafkaEventBus, topicConfigs } from '@careloop/bus';
+import {
+  BenchArgs,
+  ensureInfra,
+  ensureTopics,
+  formatMs as ms,
+  formatMsWithUnit as msUnit,
+  formatNumber as fmt,
+  kafkaClient,
+  localInfraPids,
+  newestCpuProfile,
+  padCell as pad,
+  percentiles,
+  processCpuSeconds,
+  repoRoot,
+  runBench,
+  sleep,
+  summariseCpuProfile,
+  ThrowawayKafka,
+  uniqueName,
+  warmGroupCoordinator,
+  type BenchChild,
+  type BenchRun,
+  type InfraEnv,
+  type Percentiles,
+} from '@careloop/testing';
+import { BENCH_CLIENT_ID, EnvelopeTap, groupLag, groupMembers, pinGroupToEnd, waitForGroup } from './support/kafka';
 import { Patients, probe, runLoad, TurnRegistry, type LoadOptions, type LoadResult, type Turn } from './support/load';
-import { BenchChild, killAllChildren, processCpuSeconds, stopAllChildren } from './support/processes';
 import { SCRIPT, TURN_KINDS, type TurnKind } from './support/script';
-import { fmt, ms, msUnit, pad, percentiles, type Percentiles } from './support/stats';
-import { busDelta, readBusFigures, seedFaq, startRelay, startRouting, type BusFigures } from './support/subjects';
+import { busDelta, readBusFigures, seedFaq, startRelay, startRouting, type BusFigures, type SubjectOptions } from './support/subjects';
 import { TRACE_MARKER, type TraceSnapshot } from './support/trace';
 import { ROUTING_TOPICS } from '../src/service';
 
 // ---------------------------------------------------------------- options
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-function positive(name: string, fallback: number, integer = true): number {
-  const raw = option(name);
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'} (got ${String(raw)})`);
-  return value;
-}
-function choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-  const raw = option(name) ?? fallback;
-  const found = allowed.find((a) => a === raw);
-  if (!found) throw new Error(`--${name} must be one of ${allowed.join(', ')} (got ${raw})`);
-  return found;
-}
-
+const args = new BenchArgs();
 const load: LoadOptions = {
-  rate: positive('rate', 300),
-  warmupSeconds: positive('warmup', 5),
-  durationSeconds: positive('duration', 20),
-  contacts: positive('contacts', 3_000),
-  thinkSeconds: positive('think', 2, false),
-  seed: positive('seed', 1),
-  answerTimeoutMs: positive('answer-timeout', 10, false) * 1000,
+  rate: args.positive('rate', 300),
+  warmupSeconds: args.positive('warmup', 5),
+  durationSeconds: args.positive('duration', 20),
+  contacts: args.positive('contacts', 3_000),
+  thinkSeconds: args.positive('think', 2, { integer: false }),
+  seed: args.positive('seed', 1),
+  answerTimeoutMs: args.positive('answer-timeout', 10, { integer: false }) * 1000,
 };
-const concurrency = positive('concurrency', 12);
-const only = choice('only', ['both', 'relay', 'routing'], 'both');
-const kafkaMode = choice('kafka', ['own', 'shared'], 'own');
-const profile = process.argv.includes('--profile');
-const profileSeconds = positive('profile-duration', 10);
-const brokerWarmupSeconds = positive('broker-warmup', 10);
+const concurrency = args.positive('concurrency', 12);
+const only = args.choice('only', ['both', 'relay', 'routing'], 'both');
+const kafkaMode = args.choice('kafka', ['own', 'shared'], 'own');
+const profile = args.flag('profile');
+const profileSeconds = args.positive('profile-duration', 10);
+const brokerWarmupSeconds = args.positive('broker-warmup', 10);
 const TARGET = 1.5;
 const ROUTING_GROUP = 'routing.turns';
-
-// ---------------------------------------------------------------- clean-up
-
-const cleanups: (() => Promise<unknown>)[] = [];
-let cleaning: Promise<void> | undefined;
-let interrupted = false;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    await stopAllChildren(15_000);
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => console.error('clean-up step failed:', error));
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    console.log(`\n${signal}: stopping the children and the bench Kafka broker ...`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-process.on('exit', killAllChildren);
 
 // ---------------------------------------------------------------- context
 
@@ -97,17 +80,6 @@ interface Context {
   readonly registry: TurnRegistry;
   readonly pids: { readonly ferretdb: number | undefined; readonly kafka: number | undefined };
   readonly databases: string[];
-}
-
-/** pid of the shared FerretDB, from `infra.sh status` (none when MONGODB_URI points elsewhere). */
-function ferretPid(): number | undefined {
-  try {
-    const out = execFileSync('bash', [join(repoRoot(), 'deploy', 'local', 'infra.sh'), 'status'], { encoding: 'utf8' });
-    const m = /^mongo\s+running\s+pid=(\d+)/m.exec(out);
-    return m?.[1] ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** routing's group may only be used on a broker where no other routing is in it. */
@@ -291,7 +263,7 @@ function relaySubject(ctx: Context): Subject {
   };
 }
 
-function routingSubject(ctx: Context, extra: Partial<Pick<Subject, 'onMeasureStart' | 'onMeasureEnd' | 'beforeLoad'>> & { nodeArgs?: string[]; onMarked?: (payload: string) => void } = {}): Subject {
+function routingSubject(ctx: Context, extra: Partial<Pick<Subject, 'onMeasureStart' | 'onMeasureEnd' | 'beforeLoad'>> & Pick<SubjectOptions, 'nodeArgs' | 'onMarked'> = {}): Subject {
   const tenantId = uniqueName('bench-routing');
   const database = uniqueName('routing_bench').replace(/-/g, '_');
   let httpPort = 0;
@@ -391,51 +363,52 @@ async function profileRouting(ctx: Context): Promise<void> {
     console.log(
       `  ${pad(turn.kind, 17)} ${fmt(log.length)} round trips (${fmt(before)} before the first answer arrived), FerretDB ${fmt(dbMs, 1)} ms; first answer at +${turn.firstAnswerAt === undefined ? '?' : fmt(turn.firstAnswerAt - turn.sentAt, 1)} ms, ${fmt(turn.answers)} answer(s)`,
     );
-    console.log(`      ${log.map((c) => `+${fmt(c.at - sentWall, 1)} ${c.collection}.${c.command} ${fmt(c.ms, 1)}`).join(' | ')}`);
+    console.log(`      ${log.map((c) => `+${fmt(c.at - sentWall, 1)} ${c.collection ?? '-'}.${c.command} ${fmt(c.ms, 1)}`).join(' | ')}`);
   }
 
-  const file = newestProfile(dir);
+  const file = newestCpuProfile(dir);
   if (!file) {
     console.log(`\n  no CPU profile was written in ${dir}`);
     return;
   }
-  const summary = summariseProfile(file, start && end ? { fromUs: start.hrtimeUs, toUs: end.hrtimeUs } : undefined);
+  const summary = summariseCpuProfile(file, start && end ? { window: { fromUs: start.hrtimeUs, toUs: end.hrtimeUs } } : {});
   const busy = summary.busyMs;
+  const areas = summary.areas.filter((a) => a.selfMs > 0).slice(0, 12);
   console.log(`\n  CPU profile ${summary.file}${summary.wholeProfile ? ' (whole process: the window could not be applied)' : ' (measured window only)'}: ${fmt(busy)} ms busy of ${fmt(summary.totalMs)} ms sampled`);
-  console.log(`  self time by area: ${summary.areas.slice(0, 12).map((a) => `${a.area} ${fmt((100 * a.ms) / busy, 1)}%`).join(', ')}`);
+  console.log(`  self time by area: ${areas.map((a) => `${a.area} ${fmt((100 * a.selfMs) / busy, 1)}%`).join(', ')}`);
   console.log(`  top self-time functions (% of busy time):`);
-  for (const f of summary.functions) console.log(`    ${pad(fmt((100 * f.ms) / busy, 1), 5, true)}%  ${pad(f.name, 34)} ${pad(f.area, 26)} ${f.where}`);
+  for (const f of summary.functions) console.log(`    ${pad(fmt((100 * f.selfMs) / busy, 1), 5, true)}%  ${pad(f.name, 34)} ${pad(f.area, 26)} ${f.where}`);
 }
 
 // ---------------------------------------------------------------- main
 
-async function main(): Promise<void> {
+async function main(run: BenchRun): Promise<number> {
   const started = Date.now();
   const infra = ensureInfra();
   let brokers = infra.KAFKA_BROKERS;
   let kafkaPid: number | undefined;
   if (kafkaMode === 'own') {
     console.log('starting a throw-away Kafka broker for this run (routing’s consumer group must not meet any other routing: see README) ...');
-    const kafka = await BenchKafka.start();
-    cleanups.push(() => kafka.destroy());
+    const kafka = await ThrowawayKafka.start({ dirPrefix: 'careloop-routing-bench-kafka-', startTimeoutSeconds: 120, sweepOrphans: true });
+    run.defer(() => kafka.destroy());
     brokers = kafka.brokers;
     kafkaPid = kafka.pid();
   }
   // All of routing's topics, with their definitions' partition counts, before routing starts (it would create them itself, then wait for their leaders).
-  await ensureTopics(brokers, ROUTING_TOPICS);
-  const admin = kafkaClient(brokers).admin();
+  await ensureTopics(brokers, topicConfigs(ROUTING_TOPICS), { clientId: BENCH_CLIENT_ID });
+  const admin = kafkaClient(brokers, BENCH_CLIENT_ID).admin();
   await admin.connect();
-  cleanups.push(() => admin.disconnect());
-  await warmGroupCoordinator(admin, Topics.inboundMessage.topic);
+  run.defer(() => admin.disconnect());
+  await warmGroupCoordinator(admin, Topics.inboundMessage.topic, 'routing-bench-warm-up');
 
   const bus = new KafkaEventBus({ brokers: brokers.split(','), service: 'gateway-double' });
   await bus.connect();
-  cleanups.push(() => bus.close());
+  run.defer(() => bus.close());
   const registry = new TurnRegistry();
   const tap = await EnvelopeTap.start(brokers, Topics.outboundCommand.topic, (arrival) => registry.arrived(arrival));
-  cleanups.push(() => tap.stop());
+  run.defer(() => tap.stop());
   const databases: string[] = [];
-  cleanups.push(async () => {
+  run.defer(async () => {
     if (databases.length === 0) return;
     const client = new MongoClient(infra.MONGODB_URI, { serverSelectionTimeoutMS: 5_000 });
     try {
@@ -445,7 +418,7 @@ async function main(): Promise<void> {
       await client.close();
     }
   });
-  const ctx: Context = { infra, brokers, admin, bus, tap, registry, pids: { ferretdb: ferretPid(), kafka: kafkaPid }, databases };
+  const ctx: Context = { infra, brokers, admin, bus, tap, registry, pids: { ferretdb: localInfraPids()['ferretdb'], kafka: kafkaPid }, databases };
 
   const partitions = async (topic: string) => (await admin.fetchTopicOffsets(topic)).length;
   console.log(
@@ -485,16 +458,7 @@ async function main(): Promise<void> {
     await profileRouting(ctx);
   }
   console.log(`\ndone in ${fmt((Date.now() - started) / 1000)} s; load average now ${loadavg()[0]?.toFixed(2) ?? '?'}`);
+  return 0;
 }
 
-main().then(
-  async () => {
-    await cleanUp();
-    process.exit(0);
-  },
-  async (error: unknown) => {
-    if (!interrupted) console.error(error); // else: a child stopped by the signal, nothing to report
-    await cleanUp();
-    process.exit(interrupted ? 130 : 1);
-  },
-);
+runBench(main, { interruptMessage: 'stopping the children and the bench Kafka broker ...' });

@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Topics } from '@careloop/contracts';
-import { freePort, repoRoot, sleep, type InfraEnv } from '@careloop/testing';
+import { BenchChild, freePort, MetricsSnapshot, repoRoot, sleep, type BenchChildOptions, type InfraEnv } from '@careloop/testing';
 import { issueAgentToken } from '../../src/adapters/http/agent-auth';
-import { BenchChild, type ChildOptions } from './processes';
 import { FAQ } from './script';
 
 const JWT_SECRET = 'routing-bench-jwt-secret-0123456789';
+
+/** How the subjects run: few log lines, a stop that waits for routing's drain (and --cpu-prof's profile); they stop by themselves if the bench dies. */
+const CHILD_OPTIONS: BenchChildOptions = { relayedLines: 15, maxLineLength: 300, stopGraceMs: 20_000, exitWithParent: true };
+
+/** What a caller may add to a subject's process: Node.js flags and preloads, and a marker for lines meant for the bench. */
+export type SubjectOptions = Pick<BenchChildOptions, 'nodeArgs' | 'marker' | 'onMarked'>;
 
 export interface StartedRouting {
   readonly child: BenchChild;
@@ -33,11 +38,11 @@ export async function startRouting(
   infra: InfraEnv,
   brokers: string,
   settings: { tenantId: string; database: string; concurrency: number },
-  options: ChildOptions = {},
+  options: SubjectOptions = {},
 ): Promise<StartedRouting> {
   const [opsPort, httpPort] = [await freePort(), await freePort()];
   const key = () => randomBytes(32).toString('base64');
-  const child = BenchChild.start(
+  const child = BenchChild.spawn(
     'routing',
     join(repoRoot(), 'services', 'routing', 'src', 'main.ts'),
     {
@@ -55,7 +60,7 @@ export async function startRouting(
       LOG_LEVEL: 'warn',
       OTEL_SDK_DISABLED: 'true',
     },
-    options,
+    { ...CHILD_OPTIONS, ...options },
   );
   await untilReady(child, '/readyz', async () => (await fetch(`http://127.0.0.1:${opsPort}/readyz`)).status === 200, 180_000);
   return { child, opsPort, httpPort };
@@ -74,11 +79,16 @@ export async function seedFaq(httpPort: number, tenantId: string): Promise<void>
 
 /** The baseline relay (bench/relay.ts) in its own process, in its own consumer group. */
 export function startRelay(brokers: string, group: string, concurrency: number): BenchChild {
-  return BenchChild.start('relay', join(repoRoot(), 'services', 'routing', 'bench', 'relay.ts'), {
-    KAFKA_BROKERS: brokers,
-    RELAY_GROUP: group,
-    RELAY_CONCURRENCY: String(concurrency),
-  });
+  return BenchChild.spawn(
+    'relay',
+    join(repoRoot(), 'services', 'routing', 'bench', 'relay.ts'),
+    {
+      KAFKA_BROKERS: brokers,
+      RELAY_GROUP: group,
+      RELAY_CONCURRENCY: String(concurrency),
+    },
+    CHILD_OPTIONS,
+  );
 }
 
 /** From routing's /metrics: what its turn consumer did, and how long its publishes waited for Kafka. */
@@ -93,27 +103,16 @@ export interface BusFigures {
 
 export async function readBusFigures(opsPort: number): Promise<BusFigures | undefined> {
   try {
-    const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
-    const sum = (name: string, match: (labels: Record<string, string>) => boolean) => {
-      let total = 0;
-      for (const line of text.split('\n')) {
-        const m = /^([a-z_]+)(?:\{(.*)\})? ([0-9.eE+-]+)$/.exec(line);
-        if (!m || m[1] !== name) continue;
-        const labels: Record<string, string> = {};
-        for (const pair of (m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) labels[pair[1] ?? ''] = pair[2] ?? '';
-        if (match(labels)) total += Number(m[3]);
-      }
-      return total;
-    };
-    const turns = (l: Record<string, string>) => l['topic'] === Topics.inboundMessage.topic && l['group'] === 'routing.turns';
-    const outbound = (l: Record<string, string>) => l['topic'] === Topics.outboundCommand.topic;
+    const metrics = await MetricsSnapshot.scrape(opsPort);
+    const turns = (l: Readonly<Record<string, string>>) => l['topic'] === Topics.inboundMessage.topic && l['group'] === 'routing.turns';
+    const outbound = { topic: Topics.outboundCommand.topic };
     return {
-      turnsProcessed: sum('careloop_bus_consumed_events_total', (l) => turns(l) && l['outcome'] === 'processed'),
-      handlerSeconds: sum('careloop_bus_handler_duration_seconds_sum', turns),
-      outboundPublished: sum('careloop_bus_publish_duration_seconds_count', outbound),
-      outboundPublishSeconds: sum('careloop_bus_publish_duration_seconds_sum', outbound),
-      allPublished: sum('careloop_bus_publish_duration_seconds_count', () => true),
-      allPublishSeconds: sum('careloop_bus_publish_duration_seconds_sum', () => true),
+      turnsProcessed: metrics.sum('careloop_bus_consumed_events_total', (l) => turns(l) && l['outcome'] === 'processed'),
+      handlerSeconds: metrics.sum('careloop_bus_handler_duration_seconds_sum', turns),
+      outboundPublished: metrics.sum('careloop_bus_publish_duration_seconds_count', outbound),
+      outboundPublishSeconds: metrics.sum('careloop_bus_publish_duration_seconds_sum', outbound),
+      allPublished: metrics.sum('careloop_bus_publish_duration_seconds_count'),
+      allPublishSeconds: metrics.sum('careloop_bus_publish_duration_seconds_sum'),
     };
   } catch {
     return undefined;

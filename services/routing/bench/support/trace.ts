@@ -1,14 +1,7 @@
+import type { MongoCommand, MongoCommandTotals } from '@careloop/testing';
+
 /** What the profiling run's preload (mongo-trace.ts) reports; kept apart so the bench can read it without loading the preload. */
 export const TRACE_MARKER = '@@routing-bench-trace ';
-
-export interface TracedCommand {
-  /** Epoch ms (sub-ms precision) when the command was sent. */
-  readonly at: number;
-  readonly command: string;
-  readonly collection: string;
-  readonly ms: number;
-  readonly ok: boolean;
-}
 
 export interface TraceSnapshot {
   /** process.hrtime in µs: the clock of --cpu-prof's sample timestamps. */
@@ -18,8 +11,9 @@ export interface TraceSnapshot {
   readonly eventLoopUtilization: number;
   readonly eventLoopDelayP99Ms: number;
   readonly cpuSeconds: number;
-  readonly counters: Record<string, { count: number; totalMs: number; maxMs: number }>;
-  /** The commands themselves, in order, up to LOG_LIMIT. */
-  readonly log: TracedCommand[];
+  /** By `<collection>.<command>`. */
+  readonly counters: Record<string, MongoCommandTotals>;
+  /** The commands themselves, in order, up to the preload's limit. */
+  readonly log: MongoCommand[];
   readonly logDropped: number;
 }
