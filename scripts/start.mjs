@@ -153,7 +153,7 @@ try {
   log(`started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log('\nCareloop is running locally:');
   console.log(`  Kafka     ${infra.KAFKA_BROKERS}`);
-  console.log(`  MongoDB   ${infra.MONGODB_URI}  (FerretDB)`);
+  console.log(`  MongoDB   ${infra.MONGODB_URI}  (FerretDB on PostgreSQL)`);
   console.log(`  Redis     ${infra.REDIS_URL}`);
   for (const service of services) {
     const ports = ['HTTP_PORT', 'GRPC_PORT', 'OPS_PORT'].filter((p) => service.env[p]).map((p) => `${p.replace('_PORT', '').toLowerCase()} :${service.env[p]}`);

@@ -1,5 +1,5 @@
-// Command ferretdb runs FerretDB v1 (MongoDB wire protocol) on SQLite for local
-// development and CI. It wraps the embeddable package
+// Command ferretdb runs FerretDB v1 (MongoDB wire protocol) on PostgreSQL or
+// SQLite for local development and CI. It wraps the embeddable package
 // github.com/FerretDB/FerretDB/ferretdb because `go install .../cmd/ferretdb`
 // builds a binary that panics at start (build/version/version.txt is not part
 // of the published module).
@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,12 +26,17 @@ import (
 
 func main() {
 	listenAddr := flag.String("listen-addr", "127.0.0.1:27027", "TCP address to listen on (host:port)")
-	sqliteDir := flag.String("sqlite-dir", "", "directory for SQLite database files (one file per database); created if missing")
+	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL connection string (postgres://user@host:port/database); selects the postgresql handler")
+	sqliteDir := flag.String("sqlite-dir", "", "directory for SQLite database files (one file per database), created if missing; selects the sqlite handler")
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn, error")
 	flag.Parse()
 
-	if *sqliteDir == "" {
-		fmt.Fprintln(os.Stderr, "ferretdb: -sqlite-dir is required")
+	if flag.NArg() != 0 {
+		fmt.Fprintf(os.Stderr, "ferretdb: unexpected arguments: %q\n", flag.Args())
+		os.Exit(2)
+	}
+	if (*postgresqlURL == "") == (*sqliteDir == "") {
+		fmt.Fprintln(os.Stderr, "ferretdb: exactly one of -postgresql-url and -sqlite-dir is required")
 		os.Exit(2)
 	}
 
@@ -43,32 +49,50 @@ func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
 
-	dir, err := filepath.Abs(*sqliteDir)
-	if err != nil {
-		logger.Error("cannot resolve -sqlite-dir", "error", err)
-		os.Exit(1)
-	}
-	if err = os.MkdirAll(dir, 0o755); err != nil {
-		logger.Error("cannot create -sqlite-dir", "dir", dir, "error", err)
-		os.Exit(1)
-	}
-
-	f, err := ferretdb.New(&ferretdb.Config{
+	config := &ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{TCP: *listenAddr},
 		Logger:   logger,
-		Handler:  "sqlite",
+	}
+	var backend []any
+
+	if *postgresqlURL != "" {
+		u, err := url.Parse(*postgresqlURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			fmt.Fprintln(os.Stderr, "ferretdb: -postgresql-url must be a postgres:// URL")
+			os.Exit(2)
+		}
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = *postgresqlURL
+		backend = []any{"handler", "postgresql", "postgresql_url", u.Redacted()}
+	} else {
+		dir, err := filepath.Abs(*sqliteDir)
+		if err != nil {
+			logger.Error("cannot resolve -sqlite-dir", "error", err)
+			os.Exit(1)
+		}
+		if err = os.MkdirAll(dir, 0o755); err != nil {
+			logger.Error("cannot create -sqlite-dir", "dir", dir, "error", err)
+			os.Exit(1)
+		}
+		config.Handler = "sqlite"
 		// The SQLite URI must point to a directory and end with a slash.
-		SQLiteURL: "file:" + dir + "/",
-	})
+		config.SQLiteURL = "file:" + dir + "/"
+		backend = []any{"handler", "sqlite", "sqlite_dir", dir}
+	}
+
+	// The postgresql handler connects lazily: the first command that needs the backend (a
+	// `ping` does) opens the pool and checks the server settings (UTF8 encoding, C/POSIX/C.UTF-8/
+	// en_US.UTF-8 locale); a failure is then returned to the client and logged.
+	f, err := ferretdb.New(config)
 	if err != nil {
-		logger.Error("cannot create FerretDB", "error", err)
+		logger.Error("cannot create FerretDB", append(backend, "error", err)...)
 		os.Exit(1)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	logger.Info("FerretDB starting", "listen_addr", *listenAddr, "sqlite_dir", dir, "pid", os.Getpid())
+	logger.Info("FerretDB starting", append([]any{"listen_addr", *listenAddr, "pid", os.Getpid()}, backend...)...)
 
 	// Run returns once ctx is canceled (SIGINT/SIGTERM) and all connections are closed.
 	if err = f.Run(ctx); err != nil {
