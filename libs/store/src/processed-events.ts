@@ -21,6 +21,8 @@ const schema = new Schema<ProcessedEventDoc>(
   { versionKey: false, collection: 'processed_events' },
 );
 
+const LOOKUP_CONCURRENCY = 16;
+
 /**
  * The bus's dedupe record in the service's own database: survives restarts,
  * shared by all replicas. Keyed by (group, event id) — event ids are global
@@ -42,13 +44,18 @@ export class MongoProcessedEvents {
     await this.model.syncIndexes();
   }
 
+  /**
+   * Point lookups by _id, a few at a time, rather than one \$in: FerretDB v1 (the local store)
+   * never pushes \$in down and would scan the whole collection; MongoDB serves both alike.
+   */
   async findProcessed(group: string, eventIds: readonly string[]): Promise<ReadonlySet<string>> {
-    if (eventIds.length === 0) return new Set();
-    const docs = await this.model
-      .find({ _id: { $in: eventIds.map((id) => `${group}:${id}`) } }, { eventId: 1 })
-      .lean()
-      .exec();
-    return new Set(docs.map((d) => d.eventId));
+    const found = new Set<string>();
+    for (let i = 0; i < eventIds.length; i += LOOKUP_CONCURRENCY) {
+      const slice = eventIds.slice(i, i + LOOKUP_CONCURRENCY);
+      const docs = await Promise.all(slice.map((id) => this.model.findById(`${group}:${id}`, { eventId: 1 }).lean().exec()));
+      for (const doc of docs) if (doc) found.add(doc.eventId);
+    }
+    return found;
   }
 
   async markProcessed(group: string, eventId: string, tenantId: string): Promise<void> {

@@ -67,7 +67,9 @@ export class InboundDedupe {
     });
     // Redis may have lost keys (restart, flush): then, and only then, the durable receipts decide.
     if (claimed.length > 0 && !(await this.redisRemembersRetention())) {
-      const known = new Set((await this.receipts.find({ _id: { $in: claimed } }, { _id: 1 }).lean().exec()).map((d) => d._id));
+      // Point lookups: FerretDB v1 does not push \$in down (see MongoProcessedEvents).
+      const found = await Promise.all(claimed.map((key) => this.receipts.findById(key, { _id: 1 }).lean().exec()));
+      const known = new Set(found.flatMap((d) => (d ? [d._id] : [])));
       for (const key of claimed) {
         if (known.has(key)) {
           results.set(key, 'duplicate');
