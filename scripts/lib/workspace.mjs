@@ -16,10 +16,13 @@ export function ensureDependencies() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  log('installing npm dependencies (npm ci) ...');
+  // `npm install`, not `npm ci`: npm 11 refuses `ci` when the lockfile lacks other platforms'
+  // optional binaries (swc, buf, nx), which an install on one platform never records. The
+  // lockfile still pins every version that is installed.
+  log('installing npm dependencies (npm install, versions from package-lock.json) ...');
   const started = Date.now();
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('npm ci failed');
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm install failed');
   log(`dependencies installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
