@@ -1,6 +1,6 @@
 export { MissingTenantError, FieldDecryptionError, StoreUnavailableError } from './errors';
 export { FieldCipher, generateKey, type FieldContext, type KeyMaterial } from './field-encryption';
-export { connectMongo, isMongoConnected, type MongoSettings } from './mongo';
+export { connectMongo, ensureCollection, isMongoConnected, modelFor, type MongoSettings } from './mongo';
 export { TenantRepository, tenantGuard, type TenantOwned } from './tenant-repository';
 export { MongoProcessedEvents } from './processed-events';
 export { connectRedis, isRedisConnected, redisKeyPrefix, Redis, type RedisSettings } from './redis';

@@ -1,4 +1,4 @@
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 
 export interface MongoSettings {
   readonly uri: string;
@@ -40,4 +40,18 @@ export async function isMongoConnected(connection: Connection, timeoutMs = 2_000
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The connection's model of that name, compiled once: repositories are cheap to construct twice. */
+export function modelFor<T>(connection: Connection, name: string, schema: Schema<T>): Model<T> {
+  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
+}
+
+/**
+ * Creates the collection and its declared indexes (autoIndex is off: a missing
+ * unique index must fail at start, not race with the first writes).
+ */
+export async function ensureCollection<T>(model: Model<T>): Promise<void> {
+  await model.createCollection().catch(() => undefined);
+  await model.syncIndexes();
 }

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { ensureCollection, modelFor } from './mongo';
 
 interface ProcessedEventDoc {
   _id: string;
@@ -36,12 +37,11 @@ export class MongoProcessedEvents {
     connection: Connection,
     private readonly retentionMs = 8 * 24 * 3_600_000,
   ) {
-    this.model = connection.models['ProcessedEvent'] ?? connection.model<ProcessedEventDoc>('ProcessedEvent', schema);
+    this.model = modelFor<ProcessedEventDoc>(connection, 'ProcessedEvent', schema);
   }
 
   async init(): Promise<void> {
-    await this.model.createCollection().catch(() => undefined);
-    await this.model.syncIndexes();
+    await ensureCollection(this.model);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Connection, Model } from 'mongoose';
+import { ensureCollection, modelFor } from '@careloop/store';
 import { Schema } from 'mongoose';
 import type { Redis } from '@careloop/store';
 
@@ -36,12 +37,11 @@ export class InboundDedupe {
     private readonly redis: Redis,
     mongo: Connection,
   ) {
-    this.receipts = (mongo.models['InboundReceipt'] as Model<ReceiptDoc> | undefined) ?? mongo.model<ReceiptDoc>('InboundReceipt', receiptSchema);
+    this.receipts = modelFor<ReceiptDoc>(mongo, 'InboundReceipt', receiptSchema);
   }
 
   async init(): Promise<void> {
-    await this.receipts.createCollection().catch(() => undefined);
-    await this.receipts.syncIndexes();
+    await ensureCollection(this.receipts);
   }
 
   static key(tenantId: string, channel: string, messageId: string): string {

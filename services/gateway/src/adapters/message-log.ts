@@ -1,5 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
-import { TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
+import { Schema, type Connection } from 'mongoose';
+import { modelFor, ensureCollection, TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
 
 /**
  * claimed: being worked on, nothing sent yet (safe to resume);
@@ -98,12 +98,11 @@ export class MessageLog extends TenantRepository<MessageLogDoc> {
     connection: Connection,
     private readonly cipher: FieldCipher,
   ) {
-    super((connection.models['MessageLog'] as Model<MessageLogDoc> | undefined) ?? connection.model<MessageLogDoc>('MessageLog', schema));
+    super(modelFor<MessageLogDoc>(connection, 'MessageLog', schema));
   }
 
   async init(): Promise<void> {
-    await this.model.createCollection().catch(() => undefined);
-    await this.model.syncIndexes();
+    await ensureCollection(this.model);
   }
 
   /** Creates the entry, or returns the existing one: the caller owns the command only when `created`. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { Channel, type ChannelIdentity } from '@careloop/contracts';
-import { TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
+import { ensureCollection, modelFor, TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
 import type { ConsentStatus } from '../domain/conversation';
 
 /**
@@ -115,12 +115,12 @@ export class ContactDirectory extends TenantRepository<ContactDoc> {
     connection: Connection,
     private readonly cipher: FieldCipher,
   ) {
-    super((connection.models['Contact'] as Model<ContactDoc> | undefined) ?? connection.model<ContactDoc>('Contact', contactSchema));
-    this.keys = new KeyRepository((connection.models['ContactKey'] as Model<KeyDoc> | undefined) ?? connection.model<KeyDoc>('ContactKey', keySchema));
+    super(modelFor<ContactDoc>(connection, 'Contact', contactSchema));
+    this.keys = new KeyRepository(modelFor<KeyDoc>(connection, 'ContactKey', keySchema));
   }
 
   async init(): Promise<void> {
-    await Promise.all([this.model.createCollection().catch(() => undefined), this.keys.rawModel.createCollection().catch(() => undefined)]);
+    await Promise.all([ensureCollection(this.model), ensureCollection(this.keys.rawModel)]);
   }
 
   /** Blind-index keys of an identity: the channel id, the business-scoped id, the verified phone. */

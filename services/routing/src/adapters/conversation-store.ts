@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
+import { ensureCollection, modelFor, TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
 import { FIRST_RESPONSE_SLA_SECONDS, type Conversation, type ConversationStatus } from '../domain/conversation';
 import type { SkillName } from '../domain/skills';
 
@@ -147,13 +147,12 @@ export class ConversationStore extends TenantRepository<ConversationDoc> {
     connection: Connection,
     private readonly cipher: FieldCipher,
   ) {
-    super((connection.models['Conversation'] as Model<ConversationDoc> | undefined) ?? connection.model<ConversationDoc>('Conversation', conversationSchema));
-    this.history = new MessageHistory((connection.models['Message'] as Model<MessageDoc> | undefined) ?? connection.model<MessageDoc>('Message', messageSchema), cipher);
+    super(modelFor<ConversationDoc>(connection, 'Conversation', conversationSchema));
+    this.history = new MessageHistory(modelFor<MessageDoc>(connection, 'Message', messageSchema), cipher);
   }
 
   async init(): Promise<void> {
-    await Promise.all([this.model.createCollection().catch(() => undefined), this.history.rawModel.createCollection().catch(() => undefined)]);
-    await Promise.all([this.model.syncIndexes(), this.history.rawModel.syncIndexes()]);
+    await Promise.all([ensureCollection(this.model), ensureCollection(this.history.rawModel)]);
   }
 
   async openFor(tenantId: string, contactIds: readonly string[], endpointId: string): Promise<Conversation | null> {

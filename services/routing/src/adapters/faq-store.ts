@@ -1,5 +1,5 @@
-import { Schema, type Connection, type Model } from 'mongoose';
-import { TenantRepository, tenantGuard, type TenantOwned } from '@careloop/store';
+import { Schema, type Connection } from 'mongoose';
+import { ensureCollection, modelFor, TenantRepository, tenantGuard, type TenantOwned } from '@careloop/store';
 
 /**
  * Menu and FAQ content per tenant, in every supported language, edited through
@@ -23,10 +23,10 @@ schema.plugin(tenantGuard);
 
 export class FaqStore extends TenantRepository<FaqDoc> {
   constructor(connection: Connection) {
-    super((connection.models['Faq'] as Model<FaqDoc> | undefined) ?? connection.model<FaqDoc>('Faq', schema));
+    super(modelFor<FaqDoc>(connection, 'Faq', schema));
   }
   async init(): Promise<void> {
-    await this.model.createCollection().catch(() => undefined);
+    await ensureCollection(this.model);
   }
   async get(tenantId: string): Promise<FaqEntry[]> {
     return (await this.findOneScoped(tenantId, { _id: tenantId }))?.entries ?? [];

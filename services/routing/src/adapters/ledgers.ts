@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Schema, type Connection, type Model } from 'mongoose';
-import { TenantRepository, tenantGuard, type TenantOwned } from '@careloop/store';
+import { Schema, type Connection } from 'mongoose';
+import { modelFor, ensureCollection, TenantRepository, tenantGuard, type TenantOwned } from '@careloop/store';
 import type { ConsentStatus } from '../domain/conversation';
 
 /** Append-only: every consent answer, when, how and under which wording. */
@@ -40,11 +40,10 @@ auditSchema.plugin(tenantGuard);
 
 export class ConsentLedger extends TenantRepository<ConsentEntryDoc> {
   constructor(connection: Connection) {
-    super((connection.models['ConsentEntry'] as Model<ConsentEntryDoc> | undefined) ?? connection.model<ConsentEntryDoc>('ConsentEntry', consentSchema));
+    super(modelFor<ConsentEntryDoc>(connection, 'ConsentEntry', consentSchema));
   }
   async init(): Promise<void> {
-    await this.model.createCollection().catch(() => undefined);
-    await this.model.syncIndexes();
+    await ensureCollection(this.model);
   }
   /** Idempotent for a given entry id: a re-processed turn does not record its answer twice. */
   async record(tenantId: string, entry: Omit<ConsentEntryDoc, '_id' | 'tenantId'>, id: string = randomUUID()): Promise<void> {
@@ -57,11 +56,10 @@ export class ConsentLedger extends TenantRepository<ConsentEntryDoc> {
 
 export class AuditLog extends TenantRepository<AuditEntryDoc> {
   constructor(connection: Connection) {
-    super((connection.models['AuditEntry'] as Model<AuditEntryDoc> | undefined) ?? connection.model<AuditEntryDoc>('AuditEntry', auditSchema));
+    super(modelFor<AuditEntryDoc>(connection, 'AuditEntry', auditSchema));
   }
   async init(): Promise<void> {
-    await this.model.createCollection().catch(() => undefined);
-    await this.model.syncIndexes();
+    await ensureCollection(this.model);
   }
   async record(tenantId: string, entry: { actor: string; role: string; action: string; resource: string }): Promise<void> {
     await this.insertScoped(tenantId, { _id: randomUUID(), ...entry, at: new Date() });
