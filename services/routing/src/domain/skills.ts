@@ -1,7 +1,8 @@
 import { Topics, type EventDefinition, type SkillTurn } from '@careloop/contracts';
 
 /** The skills a turn can be handed to; each owns a reply-id namespace and a turn topic. */
-export type SkillName = 'scheduling' | 'triage' | 'reminders' | 'survey' | 'ehr';
+export type { SkillName } from '@careloop/skill-kit';
+import type { SkillName } from '@careloop/skill-kit';
 
 export const SKILL_NAMES: readonly SkillName[] = ['scheduling', 'triage', 'reminders', 'survey', 'ehr'];
 

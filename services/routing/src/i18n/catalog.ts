@@ -1,8 +1,4 @@
-import { parse, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
-import { IntlMessageFormat } from 'intl-messageformat';
-import { CatalogError } from './catalog-error';
-import { argumentNames } from './icu-arguments';
-import { SUPPORTED_LANGUAGES, type Language } from './languages';
+import { MessageCatalog, type BundledMessages, type Language, type MessagesByLanguage } from '@careloop/i18n';
 import de from './messages/de.json';
 import en from './messages/en.json';
 import es from './messages/es.json';
@@ -10,111 +6,24 @@ import fr from './messages/fr.json';
 import ru from './messages/ru.json';
 import tr from './messages/tr.json';
 
-export { SUPPORTED_LANGUAGES, DEFAULT_LANGUAGE, isLanguage, type Language } from './languages';
-export { CatalogError } from './catalog-error';
+export { SUPPORTED_LANGUAGES, DEFAULT_LANGUAGE, isLanguage, CatalogError, type Language, type MessagesByLanguage } from '@careloop/i18n';
 
-/** Every message key; English is the reference catalogue. */
+/** Every message key of routing; English is the reference catalogue. */
 export type MessageKey = keyof typeof en;
 
-export type MessageValues = Readonly<Record<string, string | number>>;
+const BUNDLED: BundledMessages<MessageKey> = { en, es, de, fr, tr, ru };
 
-/** Raw catalogues as read from JSON: values are checked at load, so they are `unknown` here. */
-export type MessagesByLanguage = Partial<Record<Language, Readonly<Record<string, unknown>>>>;
+/** routing's catalogue: the words of the menu, consent, FAQ, handover and language picker. */
+export type Catalog = MessageCatalog<MessageKey>;
 
-// Typed as complete catalogues so that a key missing from a translation already fails
-// the typecheck; load() still validates everything at run time (extra keys, ICU syntax,
-// argument names), which the type system cannot see.
-const BUNDLED: Record<Language, Record<MessageKey, string>> = { en, es, de, fr, tr, ru };
-
-// Tags are off: bot text never uses rich-text tags, so a literal "<" in a translation
-// must not be read as one.
-const PARSE_OPTIONS = { ignoreTag: true } as const;
-
-/**
- * The bot's words in every supported language, as ICU MessageFormat messages compiled once
- * at load. Nothing the patient reads is written in code: callers pass a key and values.
- */
-export class Catalog {
-  private constructor(
-    private readonly formats: ReadonlyMap<Language, ReadonlyMap<string, IntlMessageFormat>>,
-    readonly keys: readonly MessageKey[],
-  ) {}
-
+export const Catalog = {
   /** The catalogues shipped in ./messages, validated. Throws CatalogError if any is broken. */
-  static load(): Catalog {
-    return Catalog.fromMessages(BUNDLED);
-  }
+  load: (): Catalog => MessageCatalog.fromMessages<MessageKey>(BUNDLED),
+  /** Other catalogues (tests, a future per-tenant override), validated the same way. */
+  fromMessages: (messages: MessagesByLanguage): Catalog => MessageCatalog.fromMessages<MessageKey>(messages),
+};
 
-  /**
-   * Validates and compiles catalogues: every language present, exactly English's keys,
-   * every message a non-empty ICU message using the same argument names as English.
-   * Used by load() and by tests (and any future per-tenant override) with other catalogues.
-   */
-  static fromMessages(messagesByLanguage: MessagesByLanguage): Catalog {
-    const english = requireCatalogue(messagesByLanguage, 'en');
-    const reference = new Map<string, Set<string>>();
-    for (const [key, message] of Object.entries(english)) {
-      reference.set(key, argumentNames(parseMessage('en', key, message)));
-    }
-
-    const formats = new Map<Language, ReadonlyMap<string, IntlMessageFormat>>();
-    for (const language of SUPPORTED_LANGUAGES) {
-      const messages = requireCatalogue(messagesByLanguage, language);
-      for (const key of Object.keys(messages)) {
-        if (!reference.has(key)) throw new CatalogError(language, key, 'key does not exist in the English catalogue');
-      }
-      const compiled = new Map<string, IntlMessageFormat>();
-      for (const [key, expectedArguments] of reference) {
-        if (!(key in messages)) throw new CatalogError(language, key, 'missing translation');
-        const ast = parseMessage(language, key, messages[key]);
-        const used = argumentNames(ast);
-        if (!sameSet(used, expectedArguments)) {
-          throw new CatalogError(language, key, `uses arguments {${[...used].sort().join(', ')}} but English uses {${[...expectedArguments].sort().join(', ')}}`);
-        }
-        // Compiling from the parsed AST avoids parsing every message twice.
-        compiled.set(key, new IntlMessageFormat(ast, language, undefined, PARSE_OPTIONS));
-      }
-      formats.set(language, compiled);
-    }
-    return new Catalog(formats, [...reference.keys()] as MessageKey[]);
-  }
-
-  /** The message in that language. Throws CatalogError if a value the message needs is missing. */
-  t(language: Language, key: MessageKey, values?: MessageValues): string {
-    const format = this.formats.get(language)?.get(key);
-    if (format === undefined) throw new CatalogError(language, key, 'no such message');
-    let formatted: unknown;
-    try {
-      formatted = format.format(values);
-    } catch (error) {
-      // The cause names the missing argument; values themselves are never put in the message (PHI).
-      throw new CatalogError(language, key, 'cannot format message', { cause: error });
-    }
-    if (typeof formatted !== 'string') throw new CatalogError(language, key, 'message did not format to plain text');
-    return formatted;
-  }
-
-  /** The language's name in that language ("Español", "Русский"), for the language picker. */
-  languageName(language: Language): string {
-    return this.t(language, 'language.name');
-  }
-}
-
-function requireCatalogue(messagesByLanguage: MessagesByLanguage, language: Language): Readonly<Record<string, unknown>> {
-  const messages = messagesByLanguage[language];
-  if (messages === undefined) throw new CatalogError(language, undefined, 'catalogue is missing');
-  return messages;
-}
-
-function parseMessage(language: Language, key: string, message: unknown): MessageFormatElement[] {
-  if (typeof message !== 'string' || message.trim() === '') throw new CatalogError(language, key, 'message must be a non-empty string');
-  try {
-    return parse(message, PARSE_OPTIONS);
-  } catch (error) {
-    throw new CatalogError(language, key, 'not a valid ICU message', { cause: error });
-  }
-}
-
-function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  return a.size === b.size && [...a].every((x) => b.has(x));
+/** The language's name in that language ("Español", "Русский"), for the language picker. */
+export function languageName(catalog: Catalog, language: Language): string {
+  return catalog.t(language, 'language.name');
 }

@@ -1,4 +1,4 @@
-import { SUPPORTED_LANGUAGES, type Language } from '../i18n/languages';
+import { SUPPORTED_LANGUAGES, type Language } from '@careloop/i18n';
 import { foldText, foldedWords } from '../language/fold-text';
 import { HUMAN_PHRASES, MENU_KEYWORDS, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS } from './keyword-lists';
 

@@ -1,4 +1,4 @@
-import type { Language } from '../i18n/languages';
+import type { Language } from '@careloop/i18n';
 
 /**
  * Keywords per language, written as people type them; they are folded (lower case, no

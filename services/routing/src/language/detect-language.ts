@@ -1,4 +1,4 @@
-import { DEFAULT_LANGUAGE, type Language } from '../i18n/languages';
+import { DEFAULT_LANGUAGE, type Language } from '@careloop/i18n';
 import { foldedWords } from './fold-text';
 import { greetingLanguage } from './greeting-lexicon';
 import { phoneLanguage } from './phone-language';

@@ -1,4 +1,4 @@
-import { SUPPORTED_LANGUAGES, type Language } from '../i18n/languages';
+import { SUPPORTED_LANGUAGES, type Language } from '@careloop/i18n';
 import { foldText } from './fold-text';
 
 /**

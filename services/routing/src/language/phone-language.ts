@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import type { Language } from '../i18n/languages';
+import type { Language } from '@careloop/i18n';
 
 /**
  * The supported language most patients with a phone from that country read, used only when

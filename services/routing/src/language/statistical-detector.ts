@@ -6,7 +6,7 @@
 // from the text alone, normal 118 (it misses unaccented Turkish). The price: ~1 s and ~60 MB
 // of heap at first import (normal: ~0.3 s, ~20 MB), once per process; ~0.15 ms per message.
 import { detectAll } from 'tinyld/heavy';
-import { SUPPORTED_LANGUAGES, isLanguage, type Language } from '../i18n/languages';
+import { SUPPORTED_LANGUAGES, isLanguage, type Language } from '@careloop/i18n';
 
 export interface StatisticalGuess {
   readonly language: Language;

@@ -1,5 +1,5 @@
 import type { OutboundMessageCommand } from '@careloop/contracts';
-import { SUPPORTED_LANGUAGES, type Catalog, type Language } from '../i18n/catalog';
+import { SUPPORTED_LANGUAGES, languageName, type Catalog, type Language } from '../i18n/catalog';
 import type { FaqEntry } from '../adapters/faq-store';
 import type { SkillName } from '../domain/skills';
 
@@ -32,7 +32,7 @@ export class BotMessages {
   }
 
   languageName(language: Language): string {
-    return this.catalog.languageName(language);
+    return languageName(this.catalog, language);
   }
 
   consentQuestion(language: Language, hospital: string): Content {
@@ -81,7 +81,7 @@ export class BotMessages {
         body: this.catalog.t(language, 'language.body'),
         footer: '',
         button: this.catalog.t(language, 'language.button'),
-        sections: [{ title: '', rows: SUPPORTED_LANGUAGES.map((l) => ({ id: `lang:${l}`, title: this.catalog.languageName(l), description: '' })) }],
+        sections: [{ title: '', rows: SUPPORTED_LANGUAGES.map((l) => ({ id: `lang:${l}`, title: languageName(this.catalog, l), description: '' })) }],
       },
     };
   }
