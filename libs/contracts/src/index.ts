@@ -30,3 +30,16 @@ export {
   HandoverPriority,
 } from './gen/careloop/conversation/v1/turn';
 export { ConsentChanged, ConsentState, ConversationClosed, ConversationState, HandoverChanged } from './gen/careloop/conversation/v1/events';
+export * as scheduling from './gen/careloop/scheduling/v1/events';
+export {
+  AppointmentChanged,
+  AppointmentChangeKind,
+  AppointmentStatus,
+  BookingChannel,
+  ChangeSource,
+  PatientResponse,
+  WaitlistChanged,
+  WaitlistChangeKind,
+  type Appointment as AppointmentSnapshot,
+  type ExternalId,
+} from './gen/careloop/scheduling/v1/events';

@@ -10,6 +10,7 @@ import { OutboundMessageCommand, OutboundResult } from './gen/careloop/messaging
 
 import { SkillOutcome, SkillTurn, protobufPackage as conversationPackage } from './gen/careloop/conversation/v1/turn';
 import { ConsentChanged, ConversationClosed, HandoverChanged } from './gen/careloop/conversation/v1/events';
+import { AppointmentChanged, WaitlistChanged, protobufPackage as schedulingPackage } from './gen/careloop/scheduling/v1/events';
 
 const DAY = 24;
 
@@ -73,6 +74,24 @@ export const Topics = {
     description: 'Whether each outbound command was accepted by the channel or failed, and why.',
   }),
   schedulingTurn: skillTurns('scheduling', 'Turns for the booking dialogue (reply ids "sched:...").'),
+  appointmentChanged: defineEvent<AppointmentChanged>({
+    topic: 'scheduling.appointment.v1',
+    type: `${schedulingPackage}.AppointmentChanged`,
+    codec: AppointmentChanged,
+    partitions: 12,
+    retentionHours: 30 * DAY,
+    keyedBy: 'appointment id, so one appointment’s changes stay ordered (consumers also compare appointment.version)',
+    description: 'Every change of an appointment (booked, rescheduled, cancelled, confirmed, attendance, EHR import) with its full PHI-free snapshot.',
+  }),
+  waitlistChanged: defineEvent<WaitlistChanged>({
+    topic: 'scheduling.waitlist.v1',
+    type: `${schedulingPackage}.WaitlistChanged`,
+    codec: WaitlistChanged,
+    partitions: 12,
+    retentionHours: 30 * DAY,
+    keyedBy: 'waitlist entry id',
+    description: 'Waitlist entries joined, offered a freed slot, accepted, declined, expired, left.',
+  }),
   triageTurn: skillTurns('triage', 'Turns for symptom assessment (reply ids "triage:...").'),
   remindersTurn: skillTurns('reminders', 'Turns answering reminders (reply ids "rem:...").'),
   surveyTurn: skillTurns('survey', 'Turns answering satisfaction surveys (reply ids "survey:...").'),
