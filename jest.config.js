@@ -26,6 +26,8 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
+      // Generous: CI has two cores shared by parallel workers; a unit test waits, it never times.
+      testTimeout: 20_000,
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
     },

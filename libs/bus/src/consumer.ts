@@ -32,6 +32,13 @@ export interface ConsumerOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Partitions handled in parallel (order is kept within each). */
   readonly partitionsConcurrently?: number;
+  /**
+   * Records of different keys handled in parallel within one partition's batch (default 1:
+   * strictly one at a time). Order is kept per key, which is all a keyed topic promises; an
+   * offset is committed only once it and every record before it were handled, so a crash
+   * re-delivers whatever was in flight (handlers are idempotent; the dedupe record skips it).
+   */
+  readonly keysConcurrently?: number;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /** A new group starts at the earliest offset (default) so nothing published before it is lost. */
@@ -110,17 +117,74 @@ export class KafkaEventConsumer implements EventConsumer {
     const alive = () => !this.stopping && payload.isRunning() && !payload.isStale();
     const heartbeat = () => payload.heartbeat();
     const alreadyDone = await this.findProcessed(batch.messages);
+    const handle = (message: KafkaMessage) => this.handleRecord(handler, batch.topic, batch.partition, message, alreadyDone, alive, heartbeat);
     try {
-      for (const message of batch.messages) {
-        if (!alive()) break;
-        await this.handleRecord(handler, batch.topic, batch.partition, message, alreadyDone, alive, heartbeat);
-        payload.resolveOffset(message.offset);
-        await heartbeat();
+      const lanes = this.options.keysConcurrently ?? 1;
+      if (lanes > 1 && batch.messages.length > 1) {
+        await this.handleByKey(batch.messages, lanes, handle, (offset) => payload.resolveOffset(offset), alive, heartbeat);
+      } else {
+        for (const message of batch.messages) {
+          if (!alive()) break;
+          await handle(message);
+          payload.resolveOffset(message.offset);
+          await heartbeat();
+        }
       }
     } catch (error) {
       if (!(error instanceof Abandoned)) throw error;
     }
     await payload.commitOffsetsIfNecessary();
+  }
+
+  /**
+   * One lane per key, `lanes` of them running at once; each lane handles its records in order.
+   * Offsets resolve as a contiguous prefix: a fast key never commits past a slow one's record.
+   */
+  private async handleByKey(
+    messages: readonly KafkaMessage[],
+    lanes: number,
+    handle: (message: KafkaMessage) => Promise<void>,
+    resolveOffset: (offset: string) => void,
+    alive: () => boolean,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const byKey = new Map<string, number[]>();
+    messages.forEach((message, i) => {
+      const key = message.key?.toString('latin1') ?? '';
+      const lane = byKey.get(key);
+      if (lane) lane.push(i);
+      else byKey.set(key, [i]);
+    });
+    const waiting = [...byKey.values()];
+    const done = new Array<boolean>(messages.length).fill(false);
+    let resolvedUpTo = 0;
+    let abandoned = false;
+    const advance = () => {
+      while (resolvedUpTo < messages.length && done[resolvedUpTo]) {
+        const message = messages[resolvedUpTo];
+        if (message) resolveOffset(message.offset);
+        resolvedUpTo += 1;
+      }
+    };
+    const work = async (): Promise<void> => {
+      for (let lane = waiting.shift(); lane !== undefined; lane = waiting.shift()) {
+        for (const i of lane) {
+          const message = messages[i];
+          if (abandoned || !alive() || !message) return;
+          await handle(message);
+          done[i] = true;
+          advance();
+          await heartbeat();
+        }
+      }
+    };
+    const results = await Promise.allSettled(Array.from({ length: Math.min(lanes, waiting.length) }, () => work().catch((error: unknown) => {
+      // One lane giving up (stopping, lost partition) stops the others at their next record.
+      abandoned = true;
+      throw error;
+    })));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   private async findProcessed(messages: readonly KafkaMessage[]): Promise<ReadonlySet<string>> {

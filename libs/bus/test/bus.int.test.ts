@@ -102,6 +102,38 @@ describe('KafkaEventBus against a real Kafka broker', () => {
     expect(duplicates).toBe(1); // proves the first event really was redelivered and skipped
   });
 
+  it('handles different keys of one partition in parallel, each key in order, each record once', async () => {
+    const definition = await provisioned('keys-concurrently');
+    const keys = ['contact-a', 'contact-b', 'contact-c', 'contact-d'];
+    // Published before the consumer starts, so they arrive in one batch of the single partition.
+    const published = await Promise.all(
+      keys.flatMap((key) => [1, 2, 3, 4, 5].map((n) => bus.publish(definition, textMessage(`wamid.${key}.${n}`, `${key}#${n}`), { key, tenantId: 'tenant-a' }))),
+    );
+    const seen = new Map<string, string[]>();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const consumer = bus.consumer({
+      group: uniqueName('keys-group'),
+      keysConcurrently: 4,
+      handlers: [
+        on(definition, async (event) => {
+          inFlight += 1;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const body = event.payload.content?.$case === 'text' ? event.payload.content.value.body : '';
+          seen.set(event.key ?? '', [...(seen.get(event.key ?? '') ?? []), body]);
+          inFlight -= 1;
+        }),
+      ],
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor('every record', () => ([...seen.values()].flat().length >= published.length ? true : undefined), 60_000);
+    for (const key of keys) expect(seen.get(key)).toEqual([1, 2, 3, 4, 5].map((n) => `${key}#${n}`));
+    expect([...seen.values()].flat()).toHaveLength(published.length);
+    expect(mostInFlight).toBeGreaterThan(1);
+  });
+
   it("makes the consumer's span a child of the producer's span", async () => {
     const definition = await provisioned('tracing');
     let consumerTraceId: string | undefined;

@@ -87,6 +87,7 @@ export const gatewayService = defineService({
     const outbound = bus.consumer({
       group: 'gateway.outbound',
       partitionsConcurrently: config.OUTBOUND_CONCURRENCY,
+      keysConcurrently: config.OUTBOUND_KEY_CONCURRENCY,
       handlers: [on(Topics.outboundCommand, (event) => send.execute(event))],
     });
     const statuses = new RecordDeliveryStatus(log, bus);

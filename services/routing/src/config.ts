@@ -28,6 +28,8 @@ export const routingSettings = z.object({
   /** How often queued conversations are checked against their first-response SLA. */
   ROUTING_SLA_CHECK_MS: setting.positiveInt(10_000),
   TURN_CONCURRENCY: setting.positiveInt(12),
+  /** Contacts of one partition whose turns are handled in parallel (each contact's turns stay in order). */
+  TURN_KEY_CONCURRENCY: setting.positiveInt(8),
   /** Assignment policy per queue, JSON: { "default": { "strategy": "least-busy", "onlineOnly": true, "maxActivePerAgent": 5 }, "<facility>/<department>": {...} }. */
   ROUTING_ASSIGNMENT: z
     .string()

@@ -82,6 +82,7 @@ export const routingService = defineService({
       group: 'routing.turns',
       processed: processedEvents,
       partitionsConcurrently: config.TURN_CONCURRENCY,
+      keysConcurrently: config.TURN_KEY_CONCURRENCY,
       handlers: [on(Topics.inboundMessage, (event) => handleInbound.execute(event))],
     });
     const outcomes = bus.consumer({

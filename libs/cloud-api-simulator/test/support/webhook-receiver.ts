@@ -73,7 +73,7 @@ export class WebhookReceiver {
     return this.accepted().flatMap((r) => (r.json as WhatsAppWebhook).entry.flatMap((e) => e.changes.flatMap((c) => c.value.statuses ?? [])));
   }
 
-  async waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 3_000): Promise<T> {
+  async waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = probe();
