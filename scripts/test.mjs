@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDependencies, ensureInfrastructure, log, root } from './lib/workspace.mjs';
+import { ensureChartTools, ensureDependencies, ensureInfrastructure, log, root } from './lib/workspace.mjs';
 
 const args = process.argv.slice(2);
 const only = args.includes('--unit') ? 'unit' : args.includes('--integration') ? 'integration' : undefined;
@@ -25,6 +25,7 @@ function finish(code) {
 
 try {
   ensureDependencies();
+  ensureChartTools();
   if (only !== 'unit') Object.assign(process.env, ensureInfrastructure());
 } catch (error) {
   log(String(error instanceof Error ? error.message : error));

@@ -49,3 +49,11 @@ export function infrastructureEnv() {
 export function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
+
+/** Builds (first run, a few minutes) or finds the cached helm, kubeconform and Kubernetes schemas for the chart tests. */
+export function ensureChartTools() {
+  const started = Date.now();
+  const r = spawnSync('bash', [join(root, 'tools', 'chart', 'ensure-tools.sh')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('chart tools (helm, kubeconform, Kubernetes schemas) could not be built: see above');
+  log(`chart tools ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

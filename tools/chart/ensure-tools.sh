@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds (once) and caches the offline chart-validation tools, then prints their locations as
+#   HELM=/path  KUBECONFORM=/path  K8S_SCHEMAS=/dir
+# Everything comes from the Go module proxy; nothing is downloaded from GitHub releases or a
+# container registry. Cache: ${CARELOOP_CACHE:-~/.cache/careloop}/chart-tools/.
+#   helm          helm.sh/helm/v3/cmd/helm, go install (heavy: ~2 GB RAM, minutes on 2 cores)
+#   kubeconform   github.com/yannh/kubeconform/cmd/kubeconform, go install
+#   schemas       api/openapi-spec/swagger.json from the k8s.io/kubernetes module zip, converted
+#                 to kubeconform's per-kind "standalone-strict" layout by tools/chart/k8s-schemas.mjs
+# Builds run one at a time (GOFLAGS=-p=1 keeps memory bounded next to other work).
+set -euo pipefail
+
+HELM_VERSION="v3.19.5"
+KUBECONFORM_VERSION="v0.7.0"
+KUBERNETES_VERSION="v1.34.4"
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${CARELOOP_CACHE:-${HOME:-/root}/.cache/careloop}/chart-tools"
+mkdir -p "$cache"
+log() { printf '[careloop-chart] %s\n' "$*" >&2; }
+
+# Serialise concurrent callers (jest workers, a second npm test): one build at a time.
+exec 9>"$cache/.lock"
+flock 9
+
+go_tool() { # name module version [extra ldflags]
+  local name="$1" module="$2" version="$3" ldflags="-s -w ${4:-}"
+  # The directory names the version and a hash of the link flags: changing either rebuilds.
+  local dir="$cache/$1-$3-$(sha1sum <<<"$ldflags" | cut -c1-8)"
+  if [[ ! -x "$dir/bin/$name" ]]; then
+    log "building $name $version with go install (first run only) ..."
+    local started=$SECONDS
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/bin"
+    # CGO off: static binaries; -p=1: one package compiled at a time.
+    CGO_ENABLED=0 GOBIN="$dir.tmp/bin" GOFLAGS="-p=1 -buildvcs=false" \
+      go install -ldflags="$ldflags" "$module@$version" >&2
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    log "$name built in $((SECONDS - started)) s"
+  fi
+  printf '%s\n' "$dir/bin/$name"
+}
+
+# Helm's Makefile stamps its version and the Kubernetes version it targets (lint's deprecation
+# rules, .Capabilities.KubeVersion); without them helm assumes Kubernetes 1.20.
+helm_x="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+for pkg in pkg/chartutil pkg/lint/rules; do
+  helm_x+=" -X helm.sh/helm/v3/$pkg.k8sVersionMajor=1 -X helm.sh/helm/v3/$pkg.k8sVersionMinor=$(cut -d. -f2 <<<"$KUBERNETES_VERSION")"
+done
+helm="$(go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" "$helm_x")"
+kubeconform="$(go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION")"
+
+schemas="$cache/k8s-schemas-$KUBERNETES_VERSION"
+if [[ ! -f "$schemas/.complete" ]]; then
+  log "fetching the Kubernetes $KUBERNETES_VERSION OpenAPI spec from the Go module proxy (first run only) ..."
+  started=$SECONDS
+  zip="$(cd "$cache" && GOFLAGS= go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})')"
+  rm -rf "$schemas.tmp"
+  node "$here/k8s-schemas.mjs" "$zip/api/openapi-spec/swagger.json" "$schemas.tmp"
+  touch "$schemas.tmp/.complete"
+  rm -rf "$schemas" && mv "$schemas.tmp" "$schemas"
+  log "schemas written in $((SECONDS - started)) s"
+fi
+
+printf 'HELM=%s\nKUBECONFORM=%s\nK8S_SCHEMAS=%s\n' "$helm" "$kubeconform" "$schemas"
