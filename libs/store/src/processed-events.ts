@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
+import { GroupCommit } from './group-commit';
 import { ensureCollection, modelFor } from './mongo';
 
 interface ProcessedEventDoc {
@@ -32,6 +33,14 @@ const LOOKUP_CONCURRENCY = 16;
  */
 export class MongoProcessedEvents {
   private readonly model: Model<ProcessedEventDoc>;
+  // Marks of events handled at about the same time (many keys and partitions in parallel)
+  // share one bulk write instead of one round trip each.
+  private readonly marks = new GroupCommit<ProcessedEventDoc>(async (docs) => {
+    await this.model.bulkWrite(
+      docs.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: doc }, upsert: true } })),
+      { ordered: false },
+    );
+  });
 
   constructor(
     connection: Connection,
@@ -60,13 +69,7 @@ export class MongoProcessedEvents {
 
   async markProcessed(group: string, eventId: string, tenantId: string): Promise<void> {
     const now = new Date();
-    await this.model
-      .updateOne(
-        { _id: `${group}:${eventId}` },
-        { $setOnInsert: { group, eventId, tenantId, processedAt: now, expiresAt: new Date(now.getTime() + this.retentionMs) } },
-        { upsert: true },
-      )
-      .exec();
+    await this.marks.add({ _id: `${group}:${eventId}`, group, eventId, tenantId, processedAt: now, expiresAt: new Date(now.getTime() + this.retentionMs) });
   }
 
   async sweepExpired(now = new Date()): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Connection, Model } from 'mongoose';
-import { ensureCollection, modelFor } from '@careloop/store';
+import { ensureCollection, GroupCommit, modelFor, onlyDuplicateKeys } from '@careloop/store';
 import { Schema } from 'mongoose';
 import type { Redis } from '@careloop/store';
 
@@ -32,6 +32,17 @@ const EPOCH_KEY = 'inbound-dedupe-epoch';
 export class InboundDedupe {
   private readonly receipts: Model<ReceiptDoc>;
   private trustedUntilChecked = 0;
+  // Receipts of webhooks answered at about the same time share one insert (group commit):
+  // one round trip per webhook would cap the gateway at the store's write latency.
+  private readonly receiptWrites = new GroupCommit<ReceiptDoc>((docs) =>
+    this.receipts
+      .insertMany(docs, { ordered: false })
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        // A duplicate key here means another replica (or delivery) confirmed first: fine.
+        if (!onlyDuplicateKeys(error)) throw error;
+      }),
+  );
 
   constructor(
     private readonly redis: Redis,
@@ -105,12 +116,7 @@ export class InboundDedupe {
     for (const { key } of keys) pipeline.set(key, 'done', 'PX', DEDUPE_RETENTION_MS);
     await pipeline.exec();
     const expiresAt = new Date(now.getTime() + DEDUPE_RETENTION_MS);
-    await this.receipts
-      .insertMany(keys.map(({ key, tenantId }) => ({ _id: key, tenantId, receivedAt: now, expiresAt })), { ordered: false })
-      .catch((error: unknown) => {
-        // A duplicate key here means another replica confirmed first: fine.
-        if (!(error instanceof Error && /E11000|duplicate key/i.test(error.message))) throw error;
-      });
+    await Promise.all(keys.map(({ key, tenantId }) => this.receiptWrites.add({ _id: key, tenantId, receivedAt: now, expiresAt })));
   }
 
   /** Publishing failed: let the next delivery try again. Only our own claims are released. */

@@ -1,0 +1,62 @@
+import { GroupCommit, onlyDuplicateKeys } from '@careloop/store';
+
+function deferred() {
+  let release: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { promise, release: () => release() };
+}
+
+describe('GroupCommit', () => {
+  it('writes the first item at once and gathers those that arrive meanwhile into the next batch', async () => {
+    const batches: number[][] = [];
+    const gates: ReturnType<typeof deferred>[] = [];
+    const commit = new GroupCommit<number>((items) => {
+      batches.push([...items]);
+      const gate = deferred();
+      gates.push(gate);
+      return gate.promise;
+    });
+    const first = commit.add(1);
+    const rest = [2, 3, 4].map((n) => commit.add(n));
+    expect(batches).toEqual([[1]]);
+    gates[0]?.release();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    gates[1]?.release();
+    await Promise.all(rest);
+  });
+
+  it('rejects only the callers of the batch that failed, and keeps going', async () => {
+    let calls = 0;
+    const commit = new GroupCommit<string>((items) => {
+      calls += 1;
+      return calls === 1 ? Promise.reject(new Error(`store down for ${items.length}`)) : Promise.resolve();
+    });
+    const failed = commit.add('a');
+    const next = commit.add('b');
+    await expect(failed).rejects.toThrow('store down for 1');
+    await expect(next).resolves.toBeUndefined();
+  });
+
+  it('splits a long queue into batches of at most maxBatch', async () => {
+    const sizes: number[] = [];
+    const commit = new GroupCommit<number>((items) => {
+      sizes.push(items.length);
+      return Promise.resolve();
+    }, 2);
+    await Promise.all([1, 2, 3, 4, 5].map((n) => commit.add(n)));
+    expect(sizes).toEqual([1, 2, 2]);
+  });
+});
+
+describe('onlyDuplicateKeys', () => {
+  it('accepts a bulk error made only of E11000 and refuses any other', () => {
+    const bulk = (codes: number[]) => Object.assign(new Error('bulk write error'), { writeErrors: codes.map((code) => ({ code, errmsg: code === 11000 ? 'E11000 duplicate key' : 'other' })) });
+    expect(onlyDuplicateKeys(bulk([11000, 11000]))).toBe(true);
+    expect(onlyDuplicateKeys(bulk([11000, 121]))).toBe(false);
+    expect(onlyDuplicateKeys(new Error('connection reset'))).toBe(false);
+  });
+});
