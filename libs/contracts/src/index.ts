@@ -43,3 +43,12 @@ export {
   type Appointment as AppointmentSnapshot,
   type ExternalId,
 } from './gen/careloop/scheduling/v1/events';
+export * as schedulingApi from './gen/careloop/scheduling/v1/scheduling';
+export * as reminders from './gen/careloop/reminders/v1/events';
+export * as remindersApi from './gen/careloop/reminders/v1/reminders';
+export { ReminderChanged, ReminderKind, ReminderState, ObservationRecorded } from './gen/careloop/reminders/v1/events';
+export * as analytics from './gen/careloop/analytics/v1/events';
+export * as analyticsApi from './gen/careloop/analytics/v1/reports';
+export { SurveyChanged, SurveyState, SurveySubject } from './gen/careloop/analytics/v1/events';
+export * as triage from './gen/careloop/triage/v1/triage';
+export { TriageOutcome, Acuity as TriageAcuity } from './gen/careloop/triage/v1/triage';

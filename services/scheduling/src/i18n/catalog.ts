@@ -1,0 +1,22 @@
+import { MessageCatalog, type BundledMessages, type MessagesByLanguage } from '@careloop/i18n';
+import de from './messages/de.json';
+import en from './messages/en.json';
+import es from './messages/es.json';
+import fr from './messages/fr.json';
+import ru from './messages/ru.json';
+import tr from './messages/tr.json';
+
+export { SUPPORTED_LANGUAGES, DEFAULT_LANGUAGE, isLanguage, type Language } from '@careloop/i18n';
+
+/** Every message key of scheduling; English is the reference catalogue. */
+export type MessageKey = keyof typeof en;
+
+const BUNDLED: BundledMessages<MessageKey> = { en, es, de, fr, tr, ru };
+
+/** scheduling's catalogue: the words of the booking dialogue, waitlist offers and the calendar file. */
+export type Catalog = MessageCatalog<MessageKey>;
+
+export const Catalog = {
+  load: (): Catalog => MessageCatalog.fromMessages<MessageKey>(BUNDLED),
+  fromMessages: (messages: MessagesByLanguage): Catalog => MessageCatalog.fromMessages<MessageKey>(messages),
+};
