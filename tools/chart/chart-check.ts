@@ -25,6 +25,8 @@ export interface ChartTools {
   readonly helm: string;
   readonly kubeconform: string;
   readonly schemas: string;
+  readonly hadolint: string;
+  readonly skaffoldSchemas: string;
 }
 
 let cachedTools: ChartTools | undefined;
@@ -41,8 +43,10 @@ export function chartTools(): ChartTools {
   const helm = env.get('HELM');
   const kubeconform = env.get('KUBECONFORM');
   const schemas = env.get('K8S_SCHEMAS');
-  if (!helm || !kubeconform || !schemas) throw new Error(`ensure-tools.sh printed no tool paths: ${out}`);
-  cachedTools = { helm, kubeconform, schemas };
+  const hadolint = env.get('HADOLINT');
+  const skaffoldSchemas = env.get('SKAFFOLD_SCHEMAS');
+  if (!helm || !kubeconform || !schemas || !hadolint || !skaffoldSchemas) throw new Error(`ensure-tools.sh printed no tool paths: ${out}`);
+  cachedTools = { helm, kubeconform, schemas, hadolint, skaffoldSchemas };
   return cachedTools;
 }
 
@@ -93,14 +97,15 @@ export function parseManifests(yamlText: string): K8sObject[] {
     .filter((o): o is K8sObject => typeof o === 'object' && o !== null);
 }
 
-/** kubeconform -strict with local schemas only; fails on a kind it has no schema for. */
-export function kubeconform(yamlText: string): StepResult {
+/**
+ * kubeconform -strict with local schemas only (Kubernetes, the chart's CRD schemas, and any
+ * extra directories); fails on a kind it has no schema for unless listed in skipKinds.
+ */
+export function kubeconform(yamlText: string, options: { extraSchemaDirs?: readonly string[]; skipKinds?: readonly string[] } = {}): StepResult {
   const { kubeconform: bin, schemas } = chartTools();
-  return run(
-    bin,
-    ['-strict', '-summary', '-output', 'text', '-schema-location', `${schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, '-schema-location', `${CRD_SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, '-'],
-    yamlText,
-  );
+  const locations = [schemas, CRD_SCHEMAS, ...(options.extraSchemaDirs ?? [])].flatMap((dir) => ['-schema-location', `${dir}/{{ .ResourceKind }}{{ .KindSuffix }}.json`]);
+  const skip = options.skipKinds?.length ? ['-skip', options.skipKinds.join(',')] : [];
+  return run(bin, ['-strict', '-summary', '-output', 'text', ...locations, ...skip, '-'], yamlText);
 }
 
 export interface ProbeViolation {

