@@ -11,6 +11,7 @@ import { OutboundMessageCommand, OutboundResult } from './gen/careloop/messaging
 import { SkillOutcome, SkillTurn, protobufPackage as conversationPackage } from './gen/careloop/conversation/v1/turn';
 import { ConsentChanged, ConversationClosed, HandoverChanged } from './gen/careloop/conversation/v1/events';
 import { AppointmentChanged, WaitlistChanged, protobufPackage as schedulingPackage } from './gen/careloop/scheduling/v1/events';
+import { ObservationRecorded, ReminderChanged, protobufPackage as remindersPackage } from './gen/careloop/reminders/v1/events';
 
 const DAY = 24;
 
@@ -94,6 +95,24 @@ export const Topics = {
   }),
   triageTurn: skillTurns('triage', 'Turns for symptom assessment (reply ids "triage:...").'),
   remindersTurn: skillTurns('reminders', 'Turns answering reminders (reply ids "rem:...").'),
+  reminderChanged: defineEvent<ReminderChanged>({
+    topic: 'reminders.reminder.v1',
+    type: `${remindersPackage}.ReminderChanged`,
+    codec: ReminderChanged,
+    partitions: 12,
+    retentionHours: 30 * DAY,
+    keyedBy: 'reminder id (consumers also compare sequence)',
+    description: 'Reminder occurrences scheduled, sent, delivered, read, confirmed, cancelled, failed or skipped (with a reason code).',
+  }),
+  observationRecorded: defineEvent<ObservationRecorded>({
+    topic: 'reminders.observation.v1',
+    type: `${remindersPackage}.ObservationRecorded`,
+    codec: ObservationRecorded,
+    partitions: 12,
+    retentionHours: 30 * DAY,
+    keyedBy: 'contact id',
+    description: 'Measurements patients reported in answer to vital-sign prompts (LOINC code, value, UCUM unit).',
+  }),
   surveyTurn: skillTurns('survey', 'Turns answering satisfaction surveys (reply ids "survey:...").'),
   ehrTurn: skillTurns('ehr', 'Turns for results and refills (reply ids "ehr:...").'),
   skillOutcome: defineEvent<SkillOutcome>({

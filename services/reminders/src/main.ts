@@ -1,0 +1,4 @@
+import { runMain } from '@careloop/service-kit';
+import { remindersService } from './service';
+
+runMain(remindersService);
