@@ -24,8 +24,14 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.base.json ./
 COPY scripts ./scripts
 ARG SERVICE
+# The bundle, plus the data directories a service reads next to it at run time (triage's
+# protocols, analytics' dashboard page), gathered in /out.
 RUN test -n "${SERVICE}" && test -f "services/${SERVICE}/src/main.ts" \
- && node scripts/build.mjs "${SERVICE}"
+ && node scripts/build.mjs "${SERVICE}" \
+ && mkdir -p /out && cp -R "dist/services/${SERVICE}/." /out/ \
+ && for asset in protocols src/dashboard; do \
+      if [ -d "services/${SERVICE}/${asset}" ]; then cp -R "services/${SERVICE}/${asset}" /out/; fi; \
+    done
 
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /src
@@ -51,7 +57,7 @@ ENV NODE_ENV=production \
     OPS_PORT=9090 \
     NODE_OPTIONS="--enable-source-maps"
 COPY --from=prod-deps --chown=0:0 /src/node_modules ./node_modules
-COPY --from=build --chown=0:0 /src/dist/services/${SERVICE}/ ./
+COPY --from=build --chown=0:0 /out/ ./
 COPY --chown=0:0 proto ./proto
 # Files belong to root and are read-only for the service's user.
 USER 65532:65532

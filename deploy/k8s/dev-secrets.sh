@@ -18,6 +18,8 @@ for s in gateway routing scheduling reminders triage crm-sync analytics; do
   mongo+=("--from-literal=$s=$uri")
 done
 apply careloop-mongodb "${mongo[@]}"
-apply careloop-routing --from-literal=AGENT_JWT_SECRET="$(token)"
+jwt="$(token)"
+apply careloop-routing --from-literal=AGENT_JWT_SECRET="$jwt"
+apply careloop-analytics --from-literal=AGENT_JWT_SECRET="$jwt"
 apply careloop-crm-sync
 echo "secrets created in namespace $ns"

@@ -146,6 +146,19 @@ describe('configuration and secrets', () => {
     expect(container(named(defaults, 'Deployment', 'careloop-gateway')).envFrom[0]).toEqual({ configMapRef: { name: 'careloop-gateway' } });
   });
 
+  it('tells a gRPC client where its callees are', () => {
+    expect(named(defaults, 'ConfigMap', 'careloop-reminders').data?.['SCHEDULING_GRPC_ADDRESS']).toBe('careloop-scheduling:50051');
+    const objects = render(['services.routing.grpcClientOf={crm-sync}', 'services.crm-sync.ports.grpc=50999']);
+    expect(named(objects, 'ConfigMap', 'careloop-routing').data?.['CRM_SYNC_GRPC_ADDRESS']).toBe('careloop-crm-sync:50999');
+  });
+
+  it('refuses a gRPC client of a service that is off or has no gRPC port', () => {
+    const off = helmTemplate({ set: ['services.scheduling.enabled=false'] });
+    expect(off.ok).toBe(false);
+    expect(off.output).toContain('services.reminders.grpcClientOf lists scheduling, which is not enabled or has no ports.grpc');
+    expect(helmTemplate({ set: ['services.routing.grpcClientOf={gateway}'] }).output).toContain('services.routing.grpcClientOf lists gateway');
+  });
+
   it('disables the OTel SDK when no collector endpoint is set', () => {
     const cm = named(render(['observability.otlpEndpoint=']), 'ConfigMap', 'careloop-routing').data ?? {};
     expect(cm['OTEL_SDK_DISABLED']).toBe('true');
@@ -153,16 +166,18 @@ describe('configuration and secrets', () => {
   });
 
   it('reads PHI keys, database URIs and Redis from existing Secrets, one MongoDB key per service', () => {
-    for (const s of SERVICES.filter((x) => x !== 'analytics')) {
+    for (const s of SERVICES) {
       const d = named(defaults, 'Deployment', `careloop-${s}`);
       expect(secretRef(d, 'PHI_ENCRYPTION_KEYS')).toEqual({ name: 'careloop-phi', key: 'PHI_ENCRYPTION_KEYS' });
       expect(secretRef(d, 'PHI_BLIND_INDEX_KEYS')).toEqual({ name: 'careloop-phi', key: 'PHI_BLIND_INDEX_KEYS' });
       expect(secretRef(d, 'MONGODB_URI')).toEqual({ name: 'careloop-mongodb', key: s });
-      expect(secretRef(d, 'REDIS_URL')).toEqual({ name: 'careloop-redis', key: 'REDIS_URL' });
     }
-    // analytics holds no PHI and uses no Redis: it gets neither key.
-    expect(envNames(named(defaults, 'Deployment', 'careloop-analytics'))).not.toEqual(expect.arrayContaining(['PHI_ENCRYPTION_KEYS']));
-    expect(envNames(named(defaults, 'Deployment', 'careloop-analytics'))).not.toContain('REDIS_URL');
+    // Redis only where the service uses it (triage and analytics do not).
+    const withRedis = ofKind(defaults, 'Deployment').filter((d) => secretRef(d, 'REDIS_URL')).map((d) => d.metadata?.name?.replace('careloop-', ''));
+    expect(withRedis.sort()).toEqual(['crm-sync', 'gateway', 'reminders', 'routing', 'scheduling']);
+    expect(secretRef(named(defaults, 'Deployment', 'careloop-gateway'), 'REDIS_URL')).toEqual({ name: 'careloop-redis', key: 'REDIS_URL' });
+    const withoutPhi = render(['services.analytics.needs.phi=false']);
+    expect(envNames(named(withoutPhi, 'Deployment', 'careloop-analytics'))).not.toContain('PHI_ENCRYPTION_KEYS');
   });
 
   it('mounts Meta credentials into the gateway only', () => {
@@ -208,9 +223,9 @@ describe('probes and pod settings', () => {
   });
 
   it('refuses gRPC probes on a service without a gRPC port', () => {
-    const r = helmTemplate({ set: ['services.triage.probes.type=grpc'] });
+    const r = helmTemplate({ set: ['services.gateway.probes.type=grpc'] });
     expect(r.ok).toBe(false);
-    expect(r.output).toContain('services.triage: probes.type grpc needs ports.grpc');
+    expect(r.output).toContain('services.gateway: probes.type grpc needs ports.grpc');
   });
 
   it('gives the pod longer to stop than the service’s own shutdown timeout', () => {
@@ -288,11 +303,17 @@ describe('NetworkPolicy', () => {
   it('allows gRPC only between declared callers and callees', () => {
     const scheduling = policy(defaults, 'scheduling');
     const grpcIngress = scheduling.ingress.find((r) => r.ports[0]?.port === 50051);
-    expect((grpcIngress?.from ?? []).map(component).sort()).toEqual(['reminders', 'routing', 'triage']);
-    const routingEgress = policy(defaults, 'routing').egress.filter((r) => r.to?.[0]?.podSelector && !r.to[0].namespaceSelector);
-    expect(routingEgress.map((r) => component(r.to?.[0])).sort()).toEqual(['crm-sync', 'scheduling']);
+    expect((grpcIngress?.from ?? []).map(component)).toEqual(['reminders']);
+    const inCluster = (service: string) => policy(defaults, service).egress.filter((r) => r.to?.[0]?.podSelector && !r.to[0].namespaceSelector);
+    expect(inCluster('reminders').map((r) => [component(r.to?.[0]), r.ports[0]?.port])).toEqual([['scheduling', 50051]]);
+    expect(inCluster('routing')).toEqual([]);
     // analytics serves gRPC but nobody declared calling it: no gRPC ingress at all.
     expect(policy(defaults, 'analytics').ingress.map((r) => r.ports[0]?.port)).toEqual([9090]);
+    // Declaring a new caller opens both ends.
+    const objects = render(['services.routing.grpcClientOf={scheduling,crm-sync}']);
+    const callers = (service: string) => (spec<PolicySpec>(named(objects, 'NetworkPolicy', `careloop-${service}`)).ingress.find((r) => r.ports[0]?.port === 50051)?.from ?? []).map(component).sort();
+    expect(callers('scheduling')).toEqual(['reminders', 'routing']);
+    expect(callers('crm-sync')).toEqual(['routing']);
   });
 
   it('lets the ingress controller reach a service only when it has an Ingress', () => {
@@ -312,7 +333,7 @@ describe('optional objects', () => {
     expect(defaults.filter((o) => o.metadata?.name === 'careloop-dashboard')).toEqual([]);
     const prod = render([], [PRODUCTION_VALUES]);
     expect(ofKind(prod, 'ServiceMonitor')).toHaveLength(7);
-    expect(ofKind(prod, 'Ingress').map((o) => o.metadata?.name).sort()).toEqual(['careloop-analytics', 'careloop-gateway', 'careloop-routing']);
+    expect(ofKind(prod, 'Ingress').map((o) => o.metadata?.name).sort()).toEqual(['careloop-analytics', 'careloop-gateway', 'careloop-routing', 'careloop-scheduling']);
     expect(spec<{ endpoints: unknown[] }>(named(prod, 'ServiceMonitor', 'careloop-gateway')).endpoints).toEqual([{ port: 'ops', path: '/metrics', interval: '30s' }]);
   });
 

@@ -105,6 +105,12 @@ app.kubernetes.io/component: {{ .svc.name }}
 {{- if and (eq $svc.probes.type "grpc") (not $svc.ports.grpc) -}}
 {{- fail (printf "services.%s: probes.type grpc needs ports.grpc" $name) -}}
 {{- end -}}
+{{- range $target := $svc.grpcClientOf -}}
+{{- $t := index $ $target -}}
+{{- if not (and $t $t.ports.grpc) -}}
+{{- fail (printf "services.%s.grpcClientOf lists %s, which is not enabled or has no ports.grpc" $name $target) -}}
+{{- end -}}
+{{- end -}}
 {{- if and $svc.ingress.enabled (not $svc.ports.http) -}}
 {{- fail (printf "services.%s: an Ingress needs ports.http" $name) -}}
 {{- end -}}
@@ -136,6 +142,9 @@ OTEL_EXPORTER_OTLP_ENDPOINT: {{ $v.observability.otlpEndpoint | quote }}
 OTEL_SDK_DISABLED: "true"
 {{- end }}
 OTEL_RESOURCE_ATTRIBUTES: {{ printf "service.namespace=careloop,k8s.namespace.name=%s%s" .root.Release.Namespace (ternary (printf ",%s" $v.observability.resourceAttributes) "" (ne $v.observability.resourceAttributes "")) | quote }}
+{{- range $target := $svc.grpcClientOf }}
+{{ upper (replace "-" "_" $target) }}_GRPC_ADDRESS: {{ printf "%s-%s:%v" (include "careloop.fullname" $.root) $target (index $.root.Values.services $target).ports.grpc | quote }}
+{{- end }}
 {{- range $key, $value := $svc.config }}
 {{ $key }}: {{ $value | toString | quote }}
 {{- end }}
