@@ -12,6 +12,7 @@ import { SkillOutcome, SkillTurn, protobufPackage as conversationPackage } from 
 import { ConsentChanged, ConversationClosed, HandoverChanged } from './gen/careloop/conversation/v1/events';
 import { AppointmentChanged, WaitlistChanged, protobufPackage as schedulingPackage } from './gen/careloop/scheduling/v1/events';
 import { ObservationRecorded, ReminderChanged, protobufPackage as remindersPackage } from './gen/careloop/reminders/v1/events';
+import { TriageOutcome, protobufPackage as triagePackage } from './gen/careloop/triage/v1/triage';
 
 const DAY = 24;
 
@@ -94,6 +95,15 @@ export const Topics = {
     description: 'Waitlist entries joined, offered a freed slot, accepted, declined, expired, left.',
   }),
   triageTurn: skillTurns('triage', 'Turns for symptom assessment (reply ids "triage:...").'),
+  triageOutcome: defineEvent<TriageOutcome>({
+    topic: 'triage.outcome.v1',
+    type: `${triagePackage}.TriageOutcome`,
+    codec: TriageOutcome,
+    partitions: 12,
+    retentionHours: 30 * DAY,
+    keyedBy: 'contact id',
+    description: 'Outcome of a symptom assessment: acuity, department, red flags, protocol version. No free text.',
+  }),
   remindersTurn: skillTurns('reminders', 'Turns answering reminders (reply ids "rem:...").'),
   reminderChanged: defineEvent<ReminderChanged>({
     topic: 'reminders.reminder.v1',

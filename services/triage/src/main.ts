@@ -1,0 +1,4 @@
+import { runMain } from '@careloop/service-kit';
+import { triageService } from './service';
+
+runMain(triageService);
