@@ -70,6 +70,14 @@ describe('Pod Security Standard "restricted" checker', () => {
     expect(found.find((v) => v.rule === rule)?.container).toBe('app');
   });
 
+  it('rejects an unconfined AppArmor annotation on the pod template', () => {
+    const d = deployment();
+    const withAnnotation = { ...d, spec: { template: { ...(d.spec as { template: object }).template, metadata: { annotations: { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' } } } } };
+    expect(checkRestricted([withAnnotation])).toEqual([{ object: 'Deployment/svc', container: 'app', rule: 'AppArmor', detail: 'annotation container.apparmor.security.beta.kubernetes.io/app is unconfined' }]);
+    const ok = { ...d, spec: { template: { ...(d.spec as { template: object }).template, metadata: { annotations: { 'container.apparmor.security.beta.kubernetes.io/app': 'runtime/default' } } } } };
+    expect(checkRestricted([ok])).toEqual([]);
+  });
+
   it('allows adding NET_BIND_SERVICE only', () => {
     const ok = deployment({}, { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } });
     expect(checkRestricted([ok])).toEqual([]);

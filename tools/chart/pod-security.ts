@@ -72,6 +72,15 @@ export function podSpecOf(object: K8sObject): Json | undefined {
   }
 }
 
+/** The pod template's annotations (the object's own for a Pod). */
+function podAnnotationsOf(object: K8sObject): Json {
+  const path = object.kind === 'Pod' ? ['metadata'] : object.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template', 'metadata'] : ['spec', 'template', 'metadata'];
+  const annotations = get(object, ...path, 'annotations');
+  return isObject(annotations) ? annotations : {};
+}
+
+const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+
 export function checkRestricted(objects: readonly K8sObject[]): Violation[] {
   const violations: Violation[] = [];
   for (const object of objects) {
@@ -80,6 +89,12 @@ export function checkRestricted(objects: readonly K8sObject[]): Violation[] {
     const name = `${object.kind ?? '?'}/${object.metadata?.name ?? '?'}`;
     const report = (rule: string, detail: string, container?: string) => violations.push({ object: name, container, rule, detail });
     checkPod(pod, report);
+    // Baseline: AppArmor through the (deprecated) annotations must stay runtime/default or localhost/*.
+    for (const [key, value] of Object.entries(podAnnotationsOf(object))) {
+      if (key.startsWith(APPARMOR_ANNOTATION) && value !== 'runtime/default' && !String(value).startsWith('localhost/')) {
+        report('AppArmor', `annotation ${key} is ${show(value)}`, key.slice(APPARMOR_ANNOTATION.length));
+      }
+    }
   }
   return violations;
 }
