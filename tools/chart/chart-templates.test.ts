@@ -26,6 +26,7 @@ interface Container {
   livenessProbe: Record<string, unknown>;
   securityContext: Record<string, unknown>;
   volumeMounts: unknown[];
+  lifecycle?: unknown;
 }
 interface DeploymentSpec {
   replicas?: number;
@@ -233,6 +234,14 @@ describe('probes and pod settings', () => {
       const cm = named(defaults, 'ConfigMap', d.metadata?.name ?? '').data ?? {};
       expect(podSpec(d).terminationGracePeriodSeconds * 1000).toBeGreaterThan(Number(cm['SHUTDOWN_TIMEOUT_MS']));
     }
+  });
+
+  it('keeps serving briefly before SIGTERM, and refuses a grace period too short for the shutdown', () => {
+    expect(container(named(defaults, 'Deployment', 'careloop-gateway')).lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    expect(container(named(render(['services.triage.preStopSleepSeconds=0']), 'Deployment', 'careloop-triage')).lifecycle).toBeUndefined();
+    const r = helmTemplate({ set: ['services.routing.terminationGracePeriodSeconds=20'] });
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain('services.routing: terminationGracePeriodSeconds (20) must exceed preStopSleepSeconds plus shutdownTimeoutMs');
   });
 
   it('mounts a writable /tmp on a read-only root filesystem', () => {

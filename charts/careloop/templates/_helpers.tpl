@@ -111,6 +111,9 @@ app.kubernetes.io/component: {{ .svc.name }}
 {{- fail (printf "services.%s.grpcClientOf lists %s, which is not enabled or has no ports.grpc" $name $target) -}}
 {{- end -}}
 {{- end -}}
+{{- if le (int $svc.terminationGracePeriodSeconds) (add (int $svc.preStopSleepSeconds) (div (int $svc.shutdownTimeoutMs) 1000)) -}}
+{{- fail (printf "services.%s: terminationGracePeriodSeconds (%v) must exceed preStopSleepSeconds plus shutdownTimeoutMs (%v s + %v ms)" $name $svc.terminationGracePeriodSeconds $svc.preStopSleepSeconds $svc.shutdownTimeoutMs) -}}
+{{- end -}}
 {{- if and $svc.ingress.enabled (not $svc.ports.http) -}}
 {{- fail (printf "services.%s: an Ingress needs ports.http" $name) -}}
 {{- end -}}
