@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: everything CI checks, on a fresh machine or a warm one.
-//   1. npm dependencies (npm ci when missing or stale)
+//   1. npm dependencies (npm ci when missing or stale), and the chart tools (helm, kubeconform,
+//      Kubernetes schemas, hadolint: tools/chart/ensure-tools.sh, built once and cached)
 //   2. the real local Kafka, FerretDB and Redis (deploy/local/infra.sh up)
 //   3. static checks: generated contracts current, typecheck, lint
 //   4. jest: unit (*.test.ts) and integration (*.int.test.ts) tests
