@@ -10,7 +10,7 @@
  *   5. every container has startup, readiness and liveness probes
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -134,12 +134,20 @@ export function checkProbes(objects: readonly K8sObject[]): ProbeViolation[] {
   return out;
 }
 
+const copies: string[] = [];
+
 /** A throw-away copy of the chart (for tests that break it on purpose); returns its directory. */
 export function copyChart(edit?: (chartDir: string) => void): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'careloop-chart-')), 'careloop');
+  const parent = mkdtempSync(join(tmpdir(), 'careloop-chart-'));
+  copies.push(parent);
+  const dir = join(parent, 'careloop');
   cpSync(CHART_DIR, dir, { recursive: true });
   edit?.(dir);
   return dir;
+}
+
+export function removeChartCopies(): void {
+  for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export interface ChartReport {

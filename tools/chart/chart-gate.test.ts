@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PRODUCTION_VALUES, chartTools, checkChart, copyChart, kubeconform } from './chart-check';
+import { PRODUCTION_VALUES, chartTools, checkChart, copyChart, removeChartCopies, kubeconform } from './chart-check';
 
 jest.setTimeout(60_000);
 
@@ -28,6 +28,10 @@ function editTemplate(file: string, edit: (text: string) => string): string {
     writeFileSync(path, after);
   });
 }
+
+afterAll(() => {
+  removeChartCopies();
+});
 
 beforeAll(() => {
   chartTools();

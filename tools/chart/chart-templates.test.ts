@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHART_DIR, PRODUCTION_VALUES, chartTools, copyChart, helmTemplate, parseManifests } from './chart-check';
+import { CHART_DIR, PRODUCTION_VALUES, chartTools, copyChart, removeChartCopies, helmTemplate, parseManifests } from './chart-check';
 import type { K8sObject } from './pod-security';
 
 jest.setTimeout(60_000);
@@ -75,6 +75,10 @@ const envNames = (d: Obj): string[] => container(d).env.map((e) => e.name);
 const secretRef = (d: Obj, env: string) => container(d).env.find((e) => e.name === env)?.valueFrom?.secretKeyRef;
 
 let defaults: Obj[];
+afterAll(() => {
+  removeChartCopies();
+});
+
 beforeAll(() => {
   chartTools();
   defaults = render();
