@@ -462,6 +462,13 @@ mongo_start() {
     ferretdb_stop
     pid=""
   fi
+  if [[ -n "$pid" ]] && ! mongo_answers_within 30; then
+    # Seen under heavy concurrent DDL from several test processes: the process lives, the port
+    # is open, but no command is ever answered. Waiting cannot help; a restart does.
+    warn "FerretDB (pid $pid) is running but has not answered a ping for 30s: restarting it"
+    ferretdb_stop
+    pid=""
+  fi
   if [[ -n "$pid" ]]; then
     log "FerretDB already running (pid $pid) on 127.0.0.1:$MONGO_PORT"
     return 0
@@ -481,9 +488,20 @@ mongo_start() {
   log "FerretDB $FERRETDB_VERSION starting (pid $pid) on 127.0.0.1:$MONGO_PORT, backend $MONGO_BACKEND (${args[1]})"
 }
 
+# mongo_answers_within SECONDS: whether FerretDB answers a ping within that many seconds.
+mongo_answers_within() {
+  local deadline=$((SECONDS + $1))
+  while ((SECONDS < deadline)); do
+    port_open 127.0.0.1 "$MONGO_PORT" && mongo_ping && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 mongo_wait() {
-  local i pid
-  for ((i = 0; i < START_TIMEOUT * 5; i++)); do
+  local pid deadline=$((SECONDS + START_TIMEOUT))
+  # A wall-clock deadline: each ping may itself wait up to 5 s.
+  while ((SECONDS < deadline)); do
     pid="$(read_pid "$MONGO_DIR/ferretdb.pid")"
     if ! pid_alive "$pid"; then
       tail_file "$MONGO_DIR/ferretdb.log" 30

@@ -26,6 +26,8 @@ export interface OutboundOptions {
   readonly limit: number;
   /** OUTBOUND_CONCURRENCY: partitions of messaging.outbound-command.v1 handled in parallel. */
   readonly concurrency: number;
+  /** OUTBOUND_KEY_CONCURRENCY: recipients of one partition sent to in parallel. */
+  readonly keyConcurrency: number;
   /** Seconds the gateway gets to drain the backlog before the benchmark stops waiting. */
   readonly drainLimit: number;
 }
@@ -242,7 +244,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
     partitions = (await admin.fetchTopicOffsets(Topics.outboundCommand.topic)).length;
     console.log(
       `\noutbound pacing: ${fmt(options.commands)} template commands to distinct recipients, published before the gateway starts; simulator limit ${fmt(options.limit)}/s ` +
-        `(WHATSAPP_THROUGHPUT_PER_SECOND=${options.limit}, paced at ${fmt(paced)}/s with the default 0.97 headroom); OUTBOUND_CONCURRENCY=${options.concurrency}; ` +
+        `(WHATSAPP_THROUGHPUT_PER_SECOND=${options.limit}, paced at ${fmt(paced)}/s with the default 0.97 headroom); OUTBOUND_CONCURRENCY=${options.concurrency}, OUTBOUND_KEY_CONCURRENCY=${options.keyConcurrency}; ` +
         `${Topics.outboundCommand.topic} has ${partitions} partitions${partitions < options.concurrency ? ` (fewer than the concurrency: only ${partitions} run in parallel)` : ''}`,
     );
 
@@ -264,6 +266,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
         WHATSAPP_GRAPH_BASE_URL: simulator.url,
         WHATSAPP_THROUGHPUT_PER_SECOND: String(options.limit),
         OUTBOUND_CONCURRENCY: String(options.concurrency),
+        OUTBOUND_KEY_CONCURRENCY: String(options.keyConcurrency),
         KAFKA_TOPIC_PARTITIONS: String(options.concurrency),
         ...profileEnv(ctx, 'outbound'),
       }),
@@ -325,7 +328,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
       console.log(
         `  per command inside the gateway (its metrics, means over ${fmt(handler.count)} commands): handler ${ms(handler)} ms = pacing wait ${ms(waitNumber)} ms (number) + ${ms(waitPair)} ms (pair) ` +
           `+ Graph API call ${ms(send)} ms + OutboundResult publish ${ms(publish)} ms + the rest (message-log writes, dedupe) ${fmt(rest * 1000, 2)} ms; ` +
-          `${options.concurrency} partitions in parallel → at most ~${fmt(Math.min(options.concurrency, partitions) / handler.mean)}/s`,
+          `${options.concurrency} partitions × ${options.keyConcurrency} recipients in parallel → at most ~${fmt((Math.min(options.concurrency, partitions) * options.keyConcurrency) / handler.mean)}/s`,
       );
     }
     console.log(`  CPU while draining (cores): ${cpu.map((c) => `${c.name} ${c.cores.toFixed(2)}`).join(', ')}`);
