@@ -92,7 +92,7 @@ describe('booking under contention (real FerretDB)', () => {
     // The default limit is 2 future bookings per department.
     expect(outcomes).toEqual([BookOutcome.BOOK_OUTCOME_BOOKED, BookOutcome.BOOK_OUTCOME_BOOKED, BookOutcome.BOOK_OUTCOME_LIMIT_REACHED]);
 
-    await expect(s.api.book({ tenantId: '', requestId: 'r', slotId: 'x', patientId: 'p', contactId: '', bookingChannel: 0, endpoint: undefined, recipient: undefined, language: '', source: 0 })).rejects.toMatchObject({ code: 3 });
+    await expect(s.api.book({ tenantId: '', requestId: 'r', slotId: 'x', patientId: 'p', contactId: '', bookingChannel: BookingChannel.BOOKING_CHANNEL_UNSPECIFIED, endpoint: undefined, recipient: undefined, language: '', source: ChangeSource.CHANGE_SOURCE_UNSPECIFIED })).rejects.toMatchObject({ code: 3 });
     await expect(s.api.searchSlots({ tenantId: s.tenantId, departmentId: '', practitionerId: '', facilityId: '', serviceType: '', language: '', from: undefined, to: undefined, limit: 5 })).rejects.toMatchObject({ code: 3 });
     const malformed = await book('not-a-slot');
     expect(malformed.outcome).toBe(BookOutcome.BOOK_OUTCOME_SLOT_UNAVAILABLE);
