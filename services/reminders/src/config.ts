@@ -32,6 +32,8 @@ export const remindersSettings = z.object({
   REMINDERS_LEASE_MS: setting.positiveInt(30_000),
   /** How long a replica's lock on a business number lasts without renewal. */
   REMINDERS_OWNER_TTL_MS: setting.positiveInt(5_000),
+  /** Inserted in the service's Redis keys, so indexes sharing one Redis stay apart (tests, a blue/green pair). */
+  REMINDERS_REDIS_NAMESPACE: z.string().regex(/^[a-z0-9-]*$/, 'a-z 0-9 -').default(''),
   /** Moves the service's clock (tests and demos); 0 in production. */
   REMINDERS_CLOCK_OFFSET_MS: z.coerce.number().int().default(0),
   /** "noop" fires timers without sending (the benchmark's timers-only figure); "gateway" in every real run. */

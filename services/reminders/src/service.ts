@@ -51,11 +51,12 @@ export const remindersService = defineService({
     if (!bus || !mongo || !redis || !cipher || !grpc || !processedEvents) throw new Error('reminders needs Kafka, MongoDB, Redis, PHI keys and gRPC');
 
     const reminders = new ReminderStore(mongo);
-    const contacts = new ContactStore(mongo, redis);
+    const namespace = config.REMINDERS_REDIS_NAMESPACE ? `${config.REMINDERS_REDIS_NAMESPACE}:` : '';
+    const contacts = new ContactStore(mongo, redis, namespace);
     const appointments = new AppointmentLedger(mongo);
     const plans = new PlanStore(mongo);
     await Promise.all([reminders.init(), contacts.init(), appointments.init(), plans.init()]);
-    const index = new DueIndex(redis);
+    const index = new DueIndex(redis, namespace);
     await new RebuildDueIndex(reminders, index, logger).execute();
 
     const clock = offsetClock(config.REMINDERS_CLOCK_OFFSET_MS);

@@ -53,6 +53,7 @@ export class ContactStore extends TenantRepository<ContactRecord> {
   constructor(
     connection: Connection,
     private readonly redis: Redis,
+    private readonly namespace = '',
   ) {
     super(modelFor<ContactRecord>(connection, 'Contact', schema));
   }
@@ -62,7 +63,7 @@ export class ContactStore extends TenantRepository<ContactRecord> {
   }
 
   private key(tenantId: string): string {
-    return `gate:${tenantId}`;
+    return `${this.namespace}gate:${tenantId}`;
   }
 
   /** Applies a consent change unless a newer one was already applied. */

@@ -48,8 +48,16 @@ return 1
 export class DueIndex {
   private readonly prefix: string;
 
-  constructor(private readonly redis: Redis) {
-    this.prefix = redis.options.keyPrefix ?? '';
+  /** `namespace` separates indexes sharing one Redis and key prefix (tests, a blue/green pair). */
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace = '',
+  ) {
+    this.prefix = (redis.options.keyPrefix ?? '') + namespace;
+  }
+
+  private k(name: string): string {
+    return this.namespace + name;
   }
 
   private member(entry: DueEntry): string {
@@ -60,16 +68,16 @@ export class DueIndex {
     if (entries.length === 0) return;
     const args: (string | number)[] = [];
     for (const e of entries) args.push(e.dueAt.getTime(), this.member(e));
-    await this.redis.pipeline().zadd(`due:${endpointId}`, ...args).sadd('endpoints', endpointId).exec();
+    await this.redis.pipeline().zadd(this.k(`due:${endpointId}`), ...args).sadd(this.k('endpoints'), endpointId).exec();
   }
 
   async unschedule(endpointId: string, entries: readonly DueEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.redis.zrem(`due:${endpointId}`, ...entries.map((e) => this.member(e)));
+    await this.redis.zrem(this.k(`due:${endpointId}`), ...entries.map((e) => this.member(e)));
   }
 
   async claim(endpointId: string, now: number, limit: number, leaseUntil: number): Promise<DueEntry[]> {
-    const ids = (await this.redis.eval(CLAIM, 2, `due:${endpointId}`, 'lease', now, limit, leaseUntil, endpointId)) as string[];
+    const ids = (await this.redis.eval(CLAIM, 2, this.k(`due:${endpointId}`), this.k('lease'), now, limit, leaseUntil, endpointId)) as string[];
     return ids.map((m) => {
       const sep = m.indexOf('|');
       return { tenantId: m.slice(0, sep), reminderId: m.slice(sep + 1) };
@@ -79,42 +87,42 @@ export class DueIndex {
   /** Done with these claims (sent, skipped or found already handled). */
   async release(endpointId: string, entries: readonly DueEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.redis.zrem('lease', ...entries.map((e) => `${endpointId}|${this.member(e)}`));
+    await this.redis.zrem(this.k('lease'), ...entries.map((e) => `${endpointId}|${this.member(e)}`));
   }
 
   /** Puts expired leases back, due now; returns how many. */
   async reap(now: number, limit = 1000): Promise<number> {
-    return (await this.redis.eval(REAP, 1, 'lease', now, limit, this.prefix)) as number;
+    return (await this.redis.eval(REAP, 1, this.k('lease'), now, limit, this.prefix)) as number;
   }
 
   async own(endpointId: string, replicaId: string, ttlMs: number): Promise<boolean> {
-    return ((await this.redis.eval(OWN, 1, `owner:${endpointId}`, replicaId, ttlMs)) as number) === 1;
+    return ((await this.redis.eval(OWN, 1, this.k(`owner:${endpointId}`), replicaId, ttlMs)) as number) === 1;
   }
 
   async disown(endpointId: string, replicaId: string): Promise<void> {
-    const holder = await this.redis.get(`owner:${endpointId}`);
-    if (holder === replicaId) await this.redis.del(`owner:${endpointId}`);
+    const holder = await this.redis.get(this.k(`owner:${endpointId}`));
+    if (holder === replicaId) await this.redis.del(this.k(`owner:${endpointId}`));
   }
 
   async endpoints(): Promise<string[]> {
-    return this.redis.smembers('endpoints');
+    return this.redis.smembers(this.k('endpoints'));
   }
 
   async pending(endpointId: string): Promise<number> {
-    return this.redis.zcard(`due:${endpointId}`);
+    return this.redis.zcard(this.k(`due:${endpointId}`));
   }
 
   /** The earliest due time of a number, if any (for the loop's idle sleep). */
   async nextDue(endpointId: string): Promise<number | undefined> {
-    const head = await this.redis.zrange(`due:${endpointId}`, 0, 0, 'WITHSCORES');
+    const head = await this.redis.zrange(this.k(`due:${endpointId}`), 0, 0, 'WITHSCORES');
     return head[1] === undefined ? undefined : Number(head[1]);
   }
 
   async isBuilt(): Promise<boolean> {
-    return (await this.redis.exists('index-built')) === 1;
+    return (await this.redis.exists(this.k('index-built'))) === 1;
   }
 
   async markBuilt(): Promise<void> {
-    await this.redis.set('index-built', new Date().toISOString());
+    await this.redis.set(this.k('index-built'), new Date().toISOString());
   }
 }
