@@ -62,6 +62,7 @@ describe('complaint detection', () => {
     ['fr', "j'ai mal au dos depuis hier", 'back-pain'],
     ['tr', 'kollarımda kaşıntılı döküntü', 'rash'],
     ['ru', 'болит живот и понос', 'abdominal-pain'],
+    ['en', 'no chest pain, only a cough', 'fever-cough'],
   ] as const)('%s "%s" → %s', (language, text, expected) => {
     expect(library.complaintOf(text, language)?.id).toBe(expected);
   });

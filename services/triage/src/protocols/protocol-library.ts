@@ -5,8 +5,6 @@ import { Lexicon } from '../domain/screening/lexicon';
 import { RedFlagScreen } from '../domain/screening/red-flags';
 import { readDataFile, readProtocolFiles } from './protocol-files';
 
-const NO_CUES = { before: [], after: [], uncertain: [], contrast: [], joiners: [] };
-
 /**
  * Everything triage decides with, loaded and validated once at start: the red-flag screen
  * and the complaint protocols. A broken file stops the service with a message naming it.
@@ -22,7 +20,8 @@ export class ProtocolLibrary {
     this.byId = new Map(protocols.map((p) => [p.id, p]));
     const languages = Object.keys(screen.file.negation) as Language[];
     this.complaintLexicons = new Map(
-      languages.map((language) => [language, new Lexicon(language, Object.fromEntries(protocols.map((p) => [p.id, p.keywords[language]])), NO_CUES)]),
+      // Same negation cues as the red flags: "no chest pain, only a cough" is about the cough.
+      languages.map((language) => [language, new Lexicon(language, Object.fromEntries(protocols.map((p) => [p.id, p.keywords[language]])), screen.file.negation[language])]),
     );
   }
 
@@ -45,10 +44,10 @@ export class ProtocolLibrary {
     return this.byId.get(id);
   }
 
-  /** The protocol a description points to: the one whose words it mentions most (ties: list order). */
+  /** The protocol a description points to: the one whose words it mentions most, negations aside (ties: list order). */
   complaintOf(text: string, language: Language): Protocol | undefined {
     const counts = new Map<string, number>();
-    for (const o of this.complaintLexicons.get(language)?.find(text) ?? []) counts.set(o.concept, (counts.get(o.concept) ?? 0) + 1);
+    for (const o of this.complaintLexicons.get(language)?.find(text) ?? []) if (!o.negated) counts.set(o.concept, (counts.get(o.concept) ?? 0) + 1);
     let best: Protocol | undefined;
     let most = 0;
     for (const p of this.protocols) {

@@ -112,6 +112,12 @@ function matchWord(pattern: WordPattern, token: string, fuzzy: boolean): number 
   }
 }
 
+interface PhraseStarts {
+  readonly exact: readonly number[];
+  /** Phrase index → edits of its first word. */
+  readonly fuzzy: ReadonlyMap<number, number>;
+}
+
 interface TokenMatch {
   readonly term: Term;
   readonly edits: number;
@@ -133,6 +139,8 @@ export class Lexicon {
   private readonly uncertain: readonly Term[];
   // Fuzzy matching is the costly part; a token's matches never change, so they are kept.
   private readonly memo = new Map<string, readonly TokenMatch[]>();
+  // Which phrases may start at a token (first word matched exactly / within typos), per token.
+  private readonly startsMemo = new Map<string, PhraseStarts>();
 
   constructor(
     readonly language: Language,
@@ -171,9 +179,21 @@ export class Lexicon {
       }
     }
     // 2. Phrases, longest first; exact before fuzzy so "cant breath" still finds "can't breathe".
+    //    Only phrases whose first word matches a token are tried there.
+    const starts = tokens.map((t) => this.phraseStartsOf(t.text));
     for (const fuzzy of [false, true]) {
-      for (const term of this.phrases) {
-        for (const [start, end, edits] of this.phraseHits(term, tokens, consumed, fuzzy && !term.negated)) {
+      const tried = new Map<number, number[]>();
+      starts.forEach((s, at) => {
+        for (const index of fuzzy ? s.fuzzy.keys() : s.exact) tried.set(index, [...(tried.get(index) ?? []), at]);
+      });
+      for (const index of [...tried.keys()].sort((a, b) => a - b)) {
+        const term = this.phrases[index];
+        if (!term) continue;
+        for (const start of tried.get(index) ?? []) {
+          if (consumed[start]) continue;
+          const hit = this.phraseAt(term, start, tokens, consumed, fuzzy, fuzzy ? (starts[start]?.fuzzy.get(index) ?? 0) : 0);
+          if (!hit) continue;
+          const [end, edits] = hit;
           for (let i = start; i <= end; i++) consumed[i] = true;
           if (term.negated) negatedForms.add(found.length);
           found.push({ concept: term.concept, start, end, clause: tokens[start]?.clause ?? 0, term: term.source, edits });
@@ -231,6 +251,49 @@ export class Lexicon {
     if (this.memo.size > 20_000) this.memo.clear();
     this.memo.set(token, result);
     return result;
+  }
+
+  private phraseStartsOf(token: string): PhraseStarts {
+    const known = this.startsMemo.get(token);
+    if (known) return known;
+    const exact: number[] = [];
+    const fuzzy = new Map<number, number>();
+    this.phrases.forEach((term, index) => {
+      const first = term.words[0];
+      if (!first) return;
+      if (matchWord(first, token, false) === 0) exact.push(index);
+      else if (!term.negated) {
+        const edits = matchWord(first, token, true);
+        if (edits !== undefined) fuzzy.set(index, edits);
+      }
+    });
+    // The fuzzy pass also retries exact first words, with typos allowed in the rest.
+    for (const index of exact) fuzzy.set(index, 0);
+    const result = { exact, fuzzy };
+    if (this.startsMemo.size > 20_000) this.startsMemo.clear();
+    this.startsMemo.set(token, result);
+    return result;
+  }
+
+  /** The rest of a phrase after its first word at `start`: its last token and the edits, or undefined. */
+  private phraseAt(term: Term, start: number, tokens: readonly Token[], consumed: readonly boolean[], fuzzy: boolean, firstEdits: number): [number, number] | undefined {
+    let edits = firstEdits;
+    let at = start;
+    for (const word of term.words.slice(1)) {
+      let next: number | undefined;
+      for (let k = at + 1; k <= at + 1 + PHRASE_GAP && k < tokens.length; k++) {
+        if (consumed[k] || tokens[k]?.clause !== tokens[start]?.clause) break;
+        const e = matchWord(word, tokens[k]?.text ?? '', fuzzy && !term.negated);
+        if (e !== undefined) {
+          next = k;
+          edits += e;
+          break;
+        }
+      }
+      if (next === undefined) return undefined;
+      at = next;
+    }
+    return [at, edits];
   }
 
   private *phraseHits(term: Term, tokens: readonly Token[], consumed: readonly boolean[], fuzzy: boolean): Generator<[number, number, number]> {
