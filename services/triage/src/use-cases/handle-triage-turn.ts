@@ -103,7 +103,8 @@ export class HandleTriageTurn {
   private async assessmentFor(tenantId: string, turn: SkillTurn, parts: readonly string[]): Promise<Assessment | undefined> {
     if (parts[0] === 'triage' && parts[1] === 'a' && parts[2]) {
       const named = await this.deps.store.get(tenantId, parts[2]);
-      if (named && named.conversationId === turn.conversationId) return named;
+      // A press on an abandoned assessment belongs to whatever is open now (it re-asks its question).
+      if (named && named.conversationId === turn.conversationId && named.status !== 'abandoned') return named;
     }
     return this.deps.store.current(tenantId, turn.conversationId);
   }
