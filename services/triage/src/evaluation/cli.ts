@@ -8,7 +8,7 @@ import { EmergencyNumbers } from '../domain/emergency-numbers';
 import { defaultProtocolDir } from '../protocols/protocol-files';
 import { ProtocolLibrary } from '../protocols/protocol-library';
 import { AssessMessage } from '../use-cases/assess-message';
-import { evaluate, formatEvaluation, parseCorpus } from './corpus';
+import { evaluate, formatEvaluation, parseCorpus, withSwappedLetters } from './corpus';
 
 function main(args: readonly string[]): number {
   const files = args.length > 0 ? args.map((f) => resolve(f)) : corpusFiles();
@@ -17,6 +17,9 @@ function main(args: readonly string[]): number {
   const cases = files.flatMap((f) => parseCorpus(readFileSync(f, 'utf8'), f));
   const result = evaluate(cases, (c) => assess.execute(c.text, c.language).emergency);
   process.stdout.write(`red flags ${library.screen.version}, ${cases.length} cases from ${files.length} file(s)\n${formatEvaluation(result)}\n`);
+  const slips = withSwappedLetters(cases);
+  const slipped = evaluate(slips, (c) => assess.execute(c.text, c.language).emergency);
+  process.stdout.write(`emergencies with one extra typo (two letters swapped in one word of 6+ letters): ${slipped.total.escalated}/${slipped.total.emergencies} escalated (${(slipped.total.recall * 100).toFixed(1)}%)\n`);
   return result.missed.length > 0 ? 1 : 0;
 }
 

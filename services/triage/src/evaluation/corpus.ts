@@ -93,3 +93,21 @@ export function formatEvaluation(evaluation: Evaluation): string {
     evaluation.overTriaged.length > 0 ? `over-triaged (lines): ${evaluation.overTriaged.map((c) => `${c.language}:${c.line}`).join(', ')}` : 'over-triaged: none',
   ].join('\n');
 }
+
+/**
+ * Typing slips made on purpose: for every word of six letters or more in an emergency case,
+ * the case again with two letters in the middle of that word swapped ("breathe" → "braethe").
+ * Measures how much of the recall survives a typo the corpus does not already hold.
+ */
+export function withSwappedLetters(cases: readonly CorpusCase[]): CorpusCase[] {
+  return cases
+    .filter((c) => c.emergency)
+    .flatMap((c) =>
+      [...c.text.matchAll(/\p{L}{6,}/gu)].map((m) => {
+        const word = m[0];
+        const i = Math.floor(word.length / 2);
+        const slipped = word.slice(0, i - 1) + (word[i] ?? '') + (word[i - 1] ?? '') + word.slice(i + 1);
+        return { ...c, text: c.text.slice(0, m.index) + slipped + c.text.slice(m.index + word.length) };
+      }),
+    );
+}
