@@ -12,6 +12,9 @@ import type { Assessment, AssessmentStore } from '../adapters/assessment-store';
 import type { TriageMetrics } from '../adapters/triage-metrics';
 import { emergencyDepartment, type AssessMessage } from './assess-message';
 
+/** What the turn needs of the assessment store (the MongoDB adapter, or a test's map). */
+export type AssessmentRepository = Pick<AssessmentStore, 'get' | 'current' | 'save' | 'recentEscalation'>;
+
 /** Key of the patient's own description in the answers (kept with them, encrypted). */
 export const DESCRIPTION = '_description';
 
@@ -44,7 +47,7 @@ export class HandleTriageTurn {
     private readonly deps: {
       readonly bus: EventBus;
       readonly responder: SkillResponder;
-      readonly store: AssessmentStore;
+      readonly store: AssessmentRepository;
       readonly library: ProtocolLibrary;
       readonly assess: AssessMessage;
       readonly numbers: EmergencyNumbers;
