@@ -12,6 +12,7 @@ import { SkillOutcome, SkillTurn, protobufPackage as conversationPackage } from 
 import { ConsentChanged, ConversationClosed, HandoverChanged } from './gen/careloop/conversation/v1/events';
 import { AppointmentChanged, WaitlistChanged, protobufPackage as schedulingPackage } from './gen/careloop/scheduling/v1/events';
 import { ObservationRecorded, ReminderChanged, protobufPackage as remindersPackage } from './gen/careloop/reminders/v1/events';
+import { SurveyChanged, protobufPackage as analyticsPackage } from './gen/careloop/analytics/v1/events';
 import { TriageOutcome, protobufPackage as triagePackage } from './gen/careloop/triage/v1/triage';
 
 const DAY = 24;
@@ -124,6 +125,15 @@ export const Topics = {
     description: 'Measurements patients reported in answer to vital-sign prompts (LOINC code, value, UCUM unit).',
   }),
   surveyTurn: skillTurns('survey', 'Turns answering satisfaction surveys (reply ids "survey:...").'),
+  surveyChanged: defineEvent<SurveyChanged>({
+    topic: 'analytics.survey.v1',
+    type: `${analyticsPackage}.SurveyChanged`,
+    codec: SurveyChanged,
+    partitions: 12,
+    retentionHours: 365 * DAY,
+    keyedBy: 'survey id (consumers also compare version)',
+    description: 'Satisfaction surveys sent, rated, commented or skipped (PHI-free snapshot; the comment text stays in analytics, encrypted).',
+  }),
   ehrTurn: skillTurns('ehr', 'Turns for results and refills (reply ids "ehr:...").'),
   skillOutcome: defineEvent<SkillOutcome>({
     topic: 'conversation.skill-outcome.v1',
