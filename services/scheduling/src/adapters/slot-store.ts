@@ -105,19 +105,23 @@ export class SlotDays extends TenantRepository<SlotDay> {
   byPractitioner(tenantId: string, practitionerId: string, date: string): Promise<SlotDay[]> {
     return this.findScoped(tenantId, { practitionerId, date });
   }
+  /** Regenerated days of a schedule: the old ones go (one equality delete), the new ones are inserted in bulk. */
   async replaceSchedule(tenantId: string, scheduleId: string, days: readonly Omit<SlotDay, 'tenantId'>[]): Promise<void> {
-    this.scope(tenantId, {}, 'replaceSchedule');
-    const keep = new Set(days.map((d) => d._id));
-    const existing = await this.model.find(this.scope(tenantId, { scheduleId }), { _id: 1 }).lean<{ _id: string }[]>().exec();
-    const stale = existing.map((d) => d._id).filter((id) => !keep.has(id));
-    if (stale.length > 0) await this.model.deleteMany(this.scope(tenantId, { _id: { $in: stale } })).exec();
-    await this.putMany(tenantId, days);
+    await this.deleteScoped(tenantId, { scheduleId });
+    await this.insertMany(tenantId, days);
   }
-  async putMany(tenantId: string, days: readonly Omit<SlotDay, 'tenantId'>[]): Promise<void> {
-    this.scope(tenantId, {}, 'putMany');
-    for (let i = 0; i < days.length; i += 1000) {
-      const batch = days.slice(i, i + 1000);
-      await this.model.bulkWrite(batch.map((d) => ({ replaceOne: { filter: { _id: d._id, tenantId }, replacement: { ...d, tenantId }, upsert: true } })), { ordered: false });
+  /** Removes every slot day of a tenant (the seed rewrites them). */
+  async clearTenant(tenantId: string): Promise<void> {
+    await this.deleteScoped(tenantId, {});
+  }
+  async deleteByIds(tenantId: string, ids: readonly string[]): Promise<void> {
+    for (const _id of ids) await this.deleteScoped(tenantId, { _id });
+  }
+  /** Multi-row inserts (FerretDB turns one into one INSERT; upserts would be a read and a write each). */
+  async insertMany(tenantId: string, days: readonly Omit<SlotDay, 'tenantId'>[]): Promise<void> {
+    this.scope(tenantId, {}, 'insertMany');
+    for (let i = 0; i < days.length; i += 500) {
+      await this.model.insertMany(days.slice(i, i + 500).map((d) => ({ ...d, tenantId })), { ordered: false, lean: true });
     }
   }
 }
