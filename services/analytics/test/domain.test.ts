@@ -36,7 +36,7 @@ describe('no-show classification', () => {
         bookingChannel: BookingChannel.BOOKING_CHANNEL_CHAT, endpoint: { channel: Channel.CHANNEL_WHATSAPP, endpointId: '1', displayAddress: '', accountId: '' },
         recipient: { channel: Channel.CHANNEL_WHATSAPP, channelUserId: '34600111222', phoneE164: '+34600111222', businessScopedUserId: '', profileName: 'Lucía', username: '' },
         language: 'es', leadTimeSeconds: 3 * 86400, cancellationReason: '', rescheduleCount: 0, slotId: 's', waitlistEntryId: '', externalIds: [],
-        facilityName: 'NYC East', departmentName: 'Cardiology', practitionerName: 'Dr. House', facilityAddress: '1 Main St', patientResponse: 0,
+        facilityName: 'NYC East', departmentName: 'Cardiology', practitionerName: 'Dr. House', facilityAddress: '1 Main St',
       }),
       86400,
     );
