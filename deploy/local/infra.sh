@@ -144,7 +144,11 @@ PG_DIR="$CARELOOP_DATA/postgres"
 PG_ROLE=ferretdb
 PG_DB=ferretdb
 # sslmode=disable: the cluster has no TLS; this also overrides a PGSSLMODE the user may have set.
-PG_URL="postgres://$PG_ROLE@127.0.0.1:$PG_PORT/$PG_DB?sslmode=disable"
+# pool_max_conns: FerretDB v1 holds a pooled connection while it waits for its metadata lock, and
+# the lock's holder may wait for a pooled connection: with its default pool of 50 and more
+# concurrent requests than that (several services' driver pools at once), it deadlocks for good.
+# A pool larger than the clients' combined concurrency (MONGODB_MAX_POOL_SIZE per service) avoids it.
+PG_URL="postgres://$PG_ROLE@127.0.0.1:$PG_PORT/$PG_DB?sslmode=disable&pool_max_conns=250"
 PG_SQL="$CARELOOP_LOCAL_DIR/postgres/gin-indexes.sql"
 PG_BIN="${CARELOOP_PG_BIN:-}"
 
@@ -264,7 +268,7 @@ pg_write_conf() {
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = ''
-max_connections = 100
+max_connections = 300
 shared_buffers = 32MB
 max_wal_size = 256MB
 jit = off

@@ -37,6 +37,8 @@ export function baseSettings(service: string, needs: ServiceNeeds, ports: Servic
     KAFKA_TOPIC_PARTITIONS: setting.positiveInt().optional(),
     KAFKA_REPLICATION_FACTOR: setting.positiveInt(1),
     MONGODB_URI: required(needs.mongo, setting.mongoUri()),
+    /** Concurrent store operations per replica (the driver's pool size). */
+    MONGODB_MAX_POOL_SIZE: setting.positiveInt(20),
     MONGODB_DATABASE: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name').default(`careloop_${service.replace(/-/g, '_')}`),
     REDIS_URL: required(needs.redis, setting.redisUrl()),
     PHI_ENCRYPTION_KEYS: required(needs.phi, setting.keyRing()),

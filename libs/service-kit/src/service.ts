@@ -114,7 +114,7 @@ export async function startService<S extends z.ZodObject>(definition: ServiceDef
     opsServer = await listen(createOpsApp(readiness, metrics), config.OPS_PORT, host);
 
     const [connectedMongo, connectedRedis] = await Promise.all([
-      definition.needs.mongo && config.MONGODB_URI ? connectMongo({ uri: config.MONGODB_URI, dbName: config.MONGODB_DATABASE }) : undefined,
+      definition.needs.mongo && config.MONGODB_URI ? connectMongo({ uri: config.MONGODB_URI, dbName: config.MONGODB_DATABASE, maxPoolSize: config.MONGODB_MAX_POOL_SIZE }) : undefined,
       definition.needs.redis && config.REDIS_URL ? connectRedis({ url: config.REDIS_URL, keyPrefix: redisKeyPrefix(definition.name) }) : undefined,
     ]);
     mongo = connectedMongo;

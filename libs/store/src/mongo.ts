@@ -5,6 +5,8 @@ export interface MongoSettings {
   /** One database per service: "careloop_<service>". */
   readonly dbName: string;
   readonly serverSelectionTimeoutMs?: number;
+  /** Concurrent operations per service replica (the driver's pool). */
+  readonly maxPoolSize?: number;
 }
 
 /**
@@ -18,6 +20,7 @@ export async function connectMongo(settings: MongoSettings): Promise<Connection>
   const connection = mongoose.createConnection(settings.uri, {
     dbName: settings.dbName,
     serverSelectionTimeoutMS: settings.serverSelectionTimeoutMs ?? 5_000,
+    maxPoolSize: settings.maxPoolSize ?? 20,
     autoIndex: false,
     autoCreate: true,
   });
