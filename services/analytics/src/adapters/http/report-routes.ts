@@ -39,8 +39,8 @@ function queryOf(req: Request): ReportQuery {
 /** Where chart.js's browser bundle is (served from node_modules, no CDN). */
 function chartJsFile(): string | undefined {
   try {
-    const pkg = require.resolve('chart.js/package.json');
-    const file = join(dirname(pkg), 'dist', 'chart.umd.js');
+    // The package exports only its modules; its browser bundle sits next to the CommonJS one.
+    const file = join(dirname(require.resolve('chart.js')), 'chart.umd.js');
     return existsSync(file) ? file : undefined;
   } catch {
     return undefined;
