@@ -9,7 +9,7 @@ import jest from 'eslint-plugin-jest';
 
 const SCOPES = ['gateway', 'routing', 'scheduling', 'reminders', 'triage', 'crm-sync', 'analytics'];
 
-function moduleBoundaries({ tests }) {
+function moduleBoundaries({ tests, allow = [] }) {
   const testing = tests ? ['type:testing', 'type:tool'] : [];
   return [
     'error',
@@ -17,6 +17,7 @@ function moduleBoundaries({ tests }) {
       enforceBuildableLibDependency: false,
       // Tests import their own library through its public alias, as users do.
       allowCircularSelfDependency: true,
+      allow,
       depConstraints: [
         { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
         { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contracts', ...testing] },
@@ -70,6 +71,14 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Tests (and only tests) may also use the testing library.
       '@nx/enforce-module-boundaries': moduleBoundaries({ tests: true }),
+    },
+  },
+  {
+    // The end-to-end journeys start every service through its composition root, in one process,
+    // so one test sees every span. Only they may import services, and only through their alias.
+    files: ['e2e/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': moduleBoundaries({ tests: true, allow: SCOPES.map((scope) => `@careloop/${scope}/**`) }),
     },
   },
 );

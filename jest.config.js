@@ -3,8 +3,11 @@
 const { readFileSync } = require('node:fs');
 
 const tsconfig = JSON.parse(readFileSync(`${__dirname}/tsconfig.base.json`, 'utf8'));
+// "@careloop/bus" → the lib's index; "@careloop/gateway/*" (e2e only) → a service's src/*.
 const moduleNameMapper = Object.fromEntries(
-  Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+  Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) =>
+    alias.endsWith('/*') ? [`^${alias.slice(0, -1)}(.*)$`, `<rootDir>/${target.slice(0, -1)}$1`] : [`^${alias}$`, `<rootDir>/${target}`],
+  ),
 );
 
 const transform = {
