@@ -1,12 +1,15 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { installInMemoryTracing, waitFor, type InMemoryTracing } from '@careloop/testing';
+import { AppointmentStatus, BookingChannel, Topics, type AppointmentChanged } from '@careloop/contracts';
+import { infraEnv, installInMemoryTracing, TopicTap, waitFor, type InMemoryTracing } from '@careloop/testing';
 import type { ReceivedMessage, SimulatedPatient } from '@careloop/cloud-api-simulator';
 import { Catalog as RoutingCatalog } from '@careloop/routing/i18n/catalog';
 import { Catalog as TriageCatalog } from '@careloop/triage/i18n/catalog';
+import { Catalog as SchedulingCatalog } from '@careloop/scheduling/i18n/catalog';
 import { startPlatform, type Platform } from './support/platform';
 
 const routingText = RoutingCatalog.load();
 const triageText = TriageCatalog.load();
+const schedulingText = SchedulingCatalog.load();
 const HOSPITAL = 'Hospital Demo';
 
 /**
@@ -18,10 +21,13 @@ const HOSPITAL = 'Hospital Demo';
 describe('patient journeys end to end', () => {
   let platform: Platform;
   let tracing: InMemoryTracing;
+  let appointments: TopicTap<AppointmentChanged>;
 
   beforeAll(async () => {
     tracing = installInMemoryTracing();
     platform = await startPlatform();
+    appointments = await TopicTap.start(infraEnv().KAFKA_BROKERS, Topics.appointmentChanged, [platform.tenantId]);
+    await seedGeneralPractice(platform);
     // Ready means every consumer group has its partitions: the first answer proves routing's.
     const first = platform.patient('Warm-up');
     await first.sendText('Hello');
@@ -29,6 +35,7 @@ describe('patient journeys end to end', () => {
   }, 240_000);
 
   afterAll(async () => {
+    await appointments.stop();
     await platform.stop();
     await tracing.uninstall();
   });
@@ -61,6 +68,28 @@ describe('patient journeys end to end', () => {
     expect(menu.listRows.map((r) => r.title)).toContain(routingText.t('es', 'menu.row.book.title'));
     expect(menu.listRows.length).toBeLessThanOrEqual(10);
   });
+
+  it('2. booking: department, then slots as an interactive list, then confirmation; the appointment exists in scheduling', async () => {
+    const patient = await consentedSpanishPatient('Carmen');
+    await patient.replyList('menu:book');
+    const departments = await expectMessage(patient, (m) => m.listRows.length > 0, 'the departments as a list');
+    expect(departments.listRows.map((r) => r.id)).toContain('sched:dep:general-practice');
+    await patient.replyList('sched:dep:general-practice');
+    const practitioners = await expectMessage(patient, (m) => m.listRows.length > 0, 'practitioners or first available');
+    expect(practitioners.listRows[0]?.id).toBe('sched:pr:any');
+    await patient.replyList('sched:pr:any');
+    const slots = await expectMessage(patient, (m) => m.listRows.some((r) => r.id.startsWith('sched:slot:')), 'free slots as a list');
+    expect(slots.listRows.length).toBeLessThanOrEqual(10);
+    const slot = slots.listRows.find((r) => r.id.startsWith('sched:slot:'))!;
+    await patient.replyList(slot.id);
+    const confirm = await expectMessage(patient, (m) => m.buttons.length > 0, 'the confirmation buttons');
+    const ok = confirm.buttons.find((b) => b.id.startsWith('sched:ok:'))!;
+    await patient.replyButton(ok.id);
+    const booked = await expectMessage(patient, (m) => bodyOf(m).startsWith(schedulingText.t('es', 'book.done.body', { date: '', time: '', practitioner: '', department: '', facility: '', address: '' }).slice(0, 20)), 'the booking confirmation');
+    expect(bodyOf(booked)).toContain('Hospital Madrid Central');
+    const event = await waitFor('the booked appointment in scheduling', () => appointments.received().find((e) => e.payload.appointment?.status === AppointmentStatus.APPOINTMENT_STATUS_BOOKED), 30_000);
+    expect(event.payload.appointment).toMatchObject({ departmentId: 'general-practice', facilityId: 'madrid-central', bookingChannel: BookingChannel.BOOKING_CHANNEL_CHAT });
+  }, 300_000);
 
   it('7. "chest pain and sweating" escalates at once with safety advice and a priority handover; "fever and cough" is offered a GP booking', async () => {
     const supervisor = platform.agentToken({ sub: 'nurse-1', role: 'supervisor' });
@@ -181,4 +210,29 @@ async function settled(patient: SimulatedPatient): Promise<void> {
     count = patient.messages().length;
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   }
+}
+
+/** A general practice with one doctor who works every day, round the clock, in Madrid. */
+async function seedGeneralPractice(platform: Platform): Promise<void> {
+  const tenantId = platform.tenantId;
+  const api = platform.scheduling;
+  await api.upsertFacility({ facility: { tenantId, facilityId: 'madrid-central', name: 'Hospital Madrid Central', timeZone: 'Europe/Madrid', address: 'Calle de Alcalá 100', city: 'Madrid', country: 'ES' } });
+  await api.upsertDepartment({ department: { tenantId, departmentId: 'general-practice', name: 'general-practice', serviceTypes: [{ code: 'consultation', name: 'Consultation', minutes: 30 }], maxFutureBookingsPerPatient: 0 } });
+  await api.upsertPractitioner({ practitioner: { tenantId, practitionerId: 'p-ruiz', name: 'Dra. Elena Ruiz', departmentIds: ['general-practice'], facilityIds: ['madrid-central'], roles: ['doctor'], languages: ['es', 'en'], active: true } });
+  await api.upsertSchedule({
+    schedule: {
+      tenantId,
+      scheduleId: 's-p-ruiz',
+      practitionerId: 'p-ruiz',
+      facilityId: 'madrid-central',
+      departmentId: 'general-practice',
+      serviceType: 'consultation',
+      slotMinutes: 0,
+      capacity: 1,
+      hours: [{ weekdays: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' }],
+      exceptions: [],
+      validFrom: '2020-01-01',
+      validTo: '',
+    },
+  });
 }

@@ -4,6 +4,8 @@ import { createLogger } from '@careloop/observability';
 import type { z } from 'zod';
 import { startService, type ServiceDefinition } from '@careloop/service-kit';
 import { infraEnv, uniqueName } from '@careloop/testing';
+import * as grpc from '@grpc/grpc-js';
+import { schedulingApi } from '@careloop/contracts';
 import { gatewayService } from '@careloop/gateway/service';
 import { routingService } from '@careloop/routing/service';
 import { issueAgentToken } from '@careloop/routing/adapters/http/agent-auth';
@@ -23,6 +25,8 @@ export interface Platform {
   readonly sim: CloudApiSimulator;
   readonly services: Readonly<Record<string, { readonly httpPort?: number | undefined; readonly grpcPort?: number | undefined; stop(): Promise<void> }>>;
   readonly routingUrl: string;
+  /** scheduling's gRPC API (directory admin, appointments). */
+  readonly scheduling: SchedulingApi;
   patient(name: string, waId?: string): SimulatedPatient;
   /** A staff member's bearer token for routing's inbox API. */
   agentToken(claims: { sub: string; role: 'agent' | 'supervisor'; queues?: string[]; tenant?: string }): string;
@@ -86,11 +90,13 @@ export async function startPlatform(): Promise<Platform> {
     const scheduling = await start(schedulingService, { SCHEDULING_PUBLIC_BASE_URL: 'http://127.0.0.1:1' });
     const triage = await start(triageService, { TRIAGE_FACILITIES: JSON.stringify({ [FACILITY]: { country: 'ES' } }) });
     const routingUrl = `http://127.0.0.1:${routing.httpPort ?? 0}`;
+    const schedulingClient = new schedulingApi.SchedulingServiceClient(`127.0.0.1:${scheduling.grpcPort ?? 0}`, grpc.credentials.createInsecure());
     return {
       tenantId,
       sim,
       services: { gateway, routing, scheduling, triage },
       routingUrl,
+      scheduling: promisify(schedulingClient),
       patient: (name, waId) => sim.patient({ waId: waId ?? `34${Math.floor(600_000_000 + Math.random() * 99_999_999)}`, profileName: name, phoneNumberId: WHATSAPP_NUMBER }),
       agentToken: (claims) => issueAgentToken(AGENT_JWT_SECRET, { id: claims.sub, tenantId: claims.tenant ?? tenantId, role: claims.role, queues: claims.queues ?? [] }),
       inbox: async (path, token, init = {}) => {
@@ -102,6 +108,7 @@ export async function startPlatform(): Promise<Platform> {
         return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, unknown> };
       },
       stop: async () => {
+        schedulingClient.close();
         for (const running of started.reverse()) await running.stop();
         await sim.close();
       },
@@ -111,4 +118,18 @@ export async function startPlatform(): Promise<Platform> {
     await sim.close();
     throw error;
   }
+}
+
+type SchedulingServer = schedulingApi.SchedulingServiceServer;
+type RequestOf<H> = H extends grpc.handleUnaryCall<infer Req, unknown> ? Req : never;
+type ResponseOf<H> = H extends grpc.handleUnaryCall<never, infer Res> ? Res : never;
+/** scheduling's gRPC API as promises: `api.book(request)`. */
+export type SchedulingApi = { [K in keyof SchedulingServer]: (request: RequestOf<SchedulingServer[K]>) => Promise<ResponseOf<SchedulingServer[K]>> };
+
+function promisify(client: schedulingApi.SchedulingServiceClient): SchedulingApi {
+  const methods = Object.keys(schedulingApi.SchedulingServiceService) as (keyof SchedulingServer)[];
+  const target = client as unknown as Record<string, (request: unknown, callback: (error: grpc.ServiceError | null, response: unknown) => void) => void>;
+  return Object.fromEntries(
+    methods.map((m) => [m, (request: unknown) => new Promise((resolve, reject) => target[m]?.call(client, request, (error, response) => (error ? reject(error) : resolve(response))))]),
+  ) as unknown as SchedulingApi;
 }
