@@ -2,7 +2,8 @@
  * `npm run bench:scheduling`: slot search through scheduling's gRPC API vs the same query on the
  * native MongoDB driver, over a network of 500 practitioners × 60 days, in the same run; then
  * booking throughput under contention (four clients per slot). Real local FerretDB, Kafka, Redis.
- *   --seconds N   each measured phase (default 15)
+ *   --seconds N      each measured phase (default 10)
+ *   --held-every N   one seat in N held before searching (default 10)
  *   --clients N   concurrent callers (default 16)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -16,6 +17,7 @@ import { schedulingService } from '../src/service';
 import { offsetClock } from '../src/domain/clock';
 import { slotIdOf } from '../src/domain/ids';
 import { applyNetwork } from '../src/seed/apply-network';
+import { DAYS_PER_ROUND, EXTRA_DATES } from '../src/use-cases/search-slots';
 import type { Network } from '../src/seed/demo-network';
 import type { SlotDay } from '../src/adapters/slot-store';
 
@@ -23,7 +25,9 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const SECONDS = arg('seconds', 15);
+const SECONDS = arg('seconds', 10);
+/** One seat in this many is held before the search phases. */
+const HELD_EVERY = arg('held-every', 10);
 const CLIENTS = arg('clients', 16);
 const PRACTITIONERS = arg('practitioners', 500);
 const DAYS = arg('days', 60);
@@ -87,10 +91,10 @@ async function main(): Promise<void> {
   const seeded = await applyNetwork(mongo, net, offsetClock(0), DAYS);
   console.log(`dataset: ${PRACTITIONERS} practitioners, ${DEPARTMENTS} departments, ${FACILITIES.length} facilities, ${DAYS} days → ${seeded.slotDays} slot days, ${seeded.slots} slots in ${Date.now() - t} ms`);
 
-  // A fifth of the slots already taken, so searches skip held seats as in real life.
+  // Some seats already taken, so searches skip held seats as in real life.
   t = Date.now();
   const days = await mongo.collection<SlotDay>('slot_days').find({ tenantId }).toArray();
-  const holds = days.flatMap((d) => d.slots.filter((_, i) => i % 5 === 0).map((s) => ({ _id: `${tenantId}|${d.practitionerId}|${s.m}|0`, tenantId, practitionerId: d.practitionerId, facilityId: d.facilityId, departmentId: d.departmentId, date: d.date, m: s.m, seat: 0, appointmentId: randomUUID(), createdAt: new Date() })));
+  const holds = days.flatMap((d) => d.slots.filter((_, i) => i % HELD_EVERY === 0).map((s) => ({ _id: `${tenantId}|${d.practitionerId}|${s.m}|0`, tenantId, practitionerId: d.practitionerId, facilityId: d.facilityId, departmentId: d.departmentId, date: d.date, m: s.m, seat: 0, appointmentId: randomUUID(), createdAt: new Date() })));
   for (let i = 0; i < holds.length; i += 1000) await mongo.collection('slot_holds').insertMany(holds.slice(i, i + 1000) as never[], { ordered: false });
   console.log(`held ${holds.length} seats in ${Date.now() - t} ms`);
 
@@ -124,15 +128,15 @@ async function main(): Promise<void> {
     const fromMinute = Math.ceil(q.from.getTime() / 60_000);
     const first = new Date(q.from.getTime() - 86_400_000);
     let extra = -1;
-    for (let i = 0; ; i += 4) {
-      const dates = [0, 1, 2, 3].map((k) => new Date(first.getTime() + (i + k) * 86_400_000).toISOString().slice(0, 10));
+    for (let i = 0; ; i += DAYS_PER_ROUND) {
+      const dates = Array.from({ length: DAYS_PER_ROUND }, (_, k) => k).map((k) => new Date(first.getTime() + (i + k) * 86_400_000).toISOString().slice(0, 10));
       const reads = await Promise.all(dates.map(async (date) => Promise.all([db.collection('slot_days').find({ tenantId, departmentId: q.departmentId, date }).toArray(), db.collection('slot_holds').find({ tenantId, departmentId: q.departmentId, date }).toArray()])));
       for (const [dayDocs, held] of reads) {
         const taken = new Set(held.map((h) => `${String(h['practitionerId'])}|${String(h['m'])}`));
         for (const d of dayDocs) for (const s of d['slots'] as { m: number; len: number }[]) if (s.m >= fromMinute && !taken.has(`${String(d['practitionerId'])}|${s.m}`)) found.push({ start: s.m, id: slotIdOf({ practitionerId: String(d['practitionerId']), facilityId: String(d['facilityId']), startMinute: s.m }) });
       }
-      if (extra < 0 && found.length >= 10) extra = i + 4 + 2;
-      if ((extra >= 0 && i + 4 >= extra) || i > DAYS + 4) break;
+      if (extra < 0 && found.length >= 10) extra = i + DAYS_PER_ROUND + EXTRA_DATES;
+      if ((extra >= 0 && i + DAYS_PER_ROUND >= extra) || i > DAYS + 4) break;
     }
     found.sort((a, b) => a.start - b.start);
     if (found.slice(0, 10).length !== 10) throw new Error('native search returned fewer than 10 slots');

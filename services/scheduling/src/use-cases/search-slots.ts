@@ -29,9 +29,12 @@ export interface FreeSlot {
 }
 
 /** Dates read in parallel per round trip. */
-const DAYS_PER_ROUND = 4;
-/** After enough slots are found, read this many more dates: zones differ by up to 26 hours. */
-const EXTRA_DATES = 2;
+export const DAYS_PER_ROUND = 2;
+/**
+ * Once enough slots are found, one more round (two more dates) is read: local dates of zones
+ * up to 26 hours apart overlap, so a slot on a later local date can start earlier.
+ */
+export const EXTRA_DATES = 1;
 
 /**
  * Free slots, earliest first. Reads, date by date, the department's slot days and holds by
