@@ -29,8 +29,8 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      // Generous: CI has two cores shared by parallel workers; a unit test waits, it never times.
-      testTimeout: 20_000,
+      // Generous: CI has two cores shared by parallel workers (testTimeout is not a per-project option).
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/unit-timeout.js'],
       testMatch: ['**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
     },
