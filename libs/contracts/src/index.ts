@@ -52,3 +52,4 @@ export * as analyticsApi from './gen/careloop/analytics/v1/reports';
 export { SurveyChanged, SurveyState, SurveySubject } from './gen/careloop/analytics/v1/events';
 export * as triage from './gen/careloop/triage/v1/triage';
 export { TriageOutcome, Acuity as TriageAcuity } from './gen/careloop/triage/v1/triage';
+export * as crmApi from './gen/careloop/crm/v1/crm_sync';
