@@ -42,6 +42,12 @@ export interface KafkaBusOptions {
   readonly requestTimeoutMs?: number;
   /** Extra kafkajs settings (ssl, sasl) for production clusters. */
   readonly kafka?: Partial<Pick<KafkaConfig, 'ssl' | 'sasl'>>;
+  /**
+   * Prepended to every consumer group name. Two copies of the platform on one
+   * cluster (a test run beside `npm start`, two CI jobs) must not share groups,
+   * or each would take half of the other's partitions.
+   */
+  readonly groupPrefix?: string;
 }
 
 interface PendingRecord {
@@ -132,7 +138,8 @@ export class KafkaEventBus implements EventBus {
 
   consumer(options: ConsumerOptions): EventConsumer {
     if (this.closed) throw new BusClosedError();
-    const consumer = new KafkaEventConsumer(this.kafka, options, {
+    const group = `${this.options.groupPrefix ?? ''}${options.group}`;
+    const consumer = new KafkaEventConsumer(this.kafka, { ...options, group }, {
       metrics: this.metrics,
       logger: this.options.logger,
       deadLetter: (topic, message) => this.publishRaw(deadLetterTopic(topic), message),

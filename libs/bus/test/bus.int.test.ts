@@ -134,6 +134,26 @@ describe('KafkaEventBus against a real Kafka broker', () => {
     expect(mostInFlight).toBeGreaterThan(1);
   });
 
+  it('gives two buses with different group prefixes every event each, though their services name the same group', async () => {
+    const definition = await provisioned('group-prefix');
+    const group = uniqueName('shared-group');
+    const copies = ['copy-a.', 'copy-b.'].map((groupPrefix) => new KafkaEventBus({ brokers, service: 'bus-test', groupPrefix }));
+    const seen = copies.map(() => new Set<string>());
+    try {
+      for (const [i, copy] of copies.entries()) {
+        await copy.connect();
+        const consumer = copy.consumer({ group, handlers: [on(definition, async (event) => void seen[i]?.add(event.id))] });
+        consumers.push(consumer);
+        await consumer.start();
+      }
+      const ids = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => bus.publish(definition, textMessage(`wamid.gp.${n}`, `#${n}`), { key: `k${n}`, tenantId: 'tenant-a' })));
+      await waitFor('both copies to see every event', () => (seen.every((s) => s.size >= ids.length) ? true : undefined), 60_000);
+      for (const s of seen) expect([...s].sort()).toEqual(ids.map((e) => e.id).sort());
+    } finally {
+      await Promise.allSettled(copies.map((c) => c.close()));
+    }
+  });
+
   it("makes the consumer's span a child of the producer's span", async () => {
     const definition = await provisioned('tracing');
     let consumerTraceId: string | undefined;

@@ -36,6 +36,8 @@ export function baseSettings(service: string, needs: ServiceNeeds, ports: Servic
     KAFKA_TOPIC_PROVISIONING: setting.boolean(true),
     KAFKA_TOPIC_PARTITIONS: setting.positiveInt().optional(),
     KAFKA_REPLICATION_FACTOR: setting.positiveInt(1),
+    /** Prepended to consumer group names so two copies of the platform can share a cluster. */
+    KAFKA_CONSUMER_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only').default(''),
     MONGODB_URI: required(needs.mongo, setting.mongoUri()),
     /** Concurrent store operations per replica (the driver's pool size). */
     MONGODB_MAX_POOL_SIZE: setting.positiveInt(20),

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Topics } from '@careloop/contracts';
-import { infraEnv, repoRoot, TopicTap, uniqueName, waitFor } from '@careloop/testing';
+import { infraEnv, repoRoot, TopicTap, uniqueName, waitFor, TEST_GROUP_PREFIX } from '@careloop/testing';
 import { appointmentReminder, openStores, type SeedStores } from './support/seed';
 
 const COUNT = 400;
@@ -40,6 +40,7 @@ describe('firing survives SIGKILL (real Kafka, FerretDB, Redis)', () => {
       env: {
         ...process.env,
         ...env,
+        KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
         OPS_PORT: '0',
         GRPC_PORT: '0',
         MONGODB_DATABASE: database,

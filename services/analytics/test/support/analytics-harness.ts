@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
 import { startService, type RunningService } from '@careloop/service-kit';
-import { infraEnv, uniqueName } from '@careloop/testing';
+import { infraEnv, uniqueName, TEST_GROUP_PREFIX } from '@careloop/testing';
 import { analyticsService } from '../../src/service';
 import type { AnalyticsSettings } from '../../src/config';
 import { issueStaffToken, type StaffRole } from '../../src/adapters/http/staff-auth';
@@ -27,6 +27,7 @@ export async function startAnalytics(overrides: Record<string, string> = {}): Pr
   const running = await startService(analyticsService, {
     env: {
       ...env,
+      KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
       HTTP_PORT: '0',
       OPS_PORT: '0',
       GRPC_PORT: '0',

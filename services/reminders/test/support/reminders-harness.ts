@@ -24,7 +24,7 @@ import {
 import { KafkaEventBus } from '@careloop/bus';
 import { startService, type RunningService } from '@careloop/service-kit';
 import { createLogger } from '@careloop/observability';
-import { infraEnv, TopicTap, uniqueName, waitFor, type TappedEvent } from '@careloop/testing';
+import { infraEnv, TopicTap, uniqueName, waitFor, type TappedEvent, TEST_GROUP_PREFIX } from '@careloop/testing';
 import { remindersService } from '../../src/service';
 import type { RemindersSettings } from '../../src/config';
 
@@ -109,6 +109,7 @@ export async function startReminders(overrides: Record<string, string> = {}): Pr
   const running = await startService(remindersService, {
     env: {
       ...env,
+      KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
       OPS_PORT: '0',
       GRPC_PORT: '0',
       MONGODB_DATABASE: uniqueName('reminders_test').replace(/-/g, '_'),

@@ -5,7 +5,7 @@ import { Channel, DispatchReason, InboundMessage, InteractiveReplyKind, Outbound
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
 import { startService, type RunningService } from '@careloop/service-kit';
-import { infraEnv, mongoUriFor, TopicTap, uniqueName, waitFor } from '@careloop/testing';
+import { infraEnv, mongoUriFor, TopicTap, uniqueName, waitFor, TEST_GROUP_PREFIX } from '@careloop/testing';
 import type { TriageSettings } from '../../src/config';
 import { triageService } from '../../src/service';
 
@@ -45,6 +45,7 @@ export async function startTriage(): Promise<TriageUnderTest> {
   const running = await startService(triageService, {
     env: {
       ...env,
+      KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
       OPS_PORT: '0',
       GRPC_PORT: '0',
       MONGODB_DATABASE: database,
