@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { startSimulator, type CloudApiSimulator, type SimulatedPatient } from '@careloop/cloud-api-simulator';
 import { createLogger } from '@careloop/observability';
 import type { z } from 'zod';
-import { startService, type ServiceDefinition } from '@careloop/service-kit';
-import { infraEnv, uniqueName } from '@careloop/testing';
+import { promiseClient, startService, type PromiseClient, type ServiceDefinition } from '@careloop/service-kit';
+import { infraEnv, uniqueName, TEST_GROUP_PREFIX } from '@careloop/testing';
 import * as grpc from '@grpc/grpc-js';
 import { schedulingApi } from '@careloop/contracts';
 import { gatewayService } from '@careloop/gateway/service';
@@ -50,6 +50,7 @@ export async function startPlatform(): Promise<Platform> {
     OPS_PORT: '0',
     GRPC_PORT: '0',
     KAFKA_TOPIC_PARTITIONS: '3',
+    KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
     PHI_ENCRYPTION_KEYS: `e2e:${key()}`,
     PHI_BLIND_INDEX_KEYS: `e2ei:${key()}`,
     LOG_LEVEL: 'silent',
@@ -96,7 +97,7 @@ export async function startPlatform(): Promise<Platform> {
       sim,
       services: { gateway, routing, scheduling, triage },
       routingUrl,
-      scheduling: promisify(schedulingClient),
+      scheduling: promiseClient<schedulingApi.SchedulingServiceServer>(schedulingClient, schedulingApi.SchedulingServiceService),
       patient: (name, waId) => sim.patient({ waId: waId ?? `34${Math.floor(600_000_000 + Math.random() * 99_999_999)}`, profileName: name, phoneNumberId: WHATSAPP_NUMBER }),
       agentToken: (claims) => issueAgentToken(AGENT_JWT_SECRET, { id: claims.sub, tenantId: claims.tenant ?? tenantId, role: claims.role, queues: claims.queues ?? [] }),
       inbox: async (path, token, init = {}) => {
@@ -120,16 +121,5 @@ export async function startPlatform(): Promise<Platform> {
   }
 }
 
-type SchedulingServer = schedulingApi.SchedulingServiceServer;
-type RequestOf<H> = H extends grpc.handleUnaryCall<infer Req, unknown> ? Req : never;
-type ResponseOf<H> = H extends grpc.handleUnaryCall<never, infer Res> ? Res : never;
 /** scheduling's gRPC API as promises: `api.book(request)`. */
-export type SchedulingApi = { [K in keyof SchedulingServer]: (request: RequestOf<SchedulingServer[K]>) => Promise<ResponseOf<SchedulingServer[K]>> };
-
-function promisify(client: schedulingApi.SchedulingServiceClient): SchedulingApi {
-  const methods = Object.keys(schedulingApi.SchedulingServiceService) as (keyof SchedulingServer)[];
-  const target = client as unknown as Record<string, (request: unknown, callback: (error: grpc.ServiceError | null, response: unknown) => void) => void>;
-  return Object.fromEntries(
-    methods.map((m) => [m, (request: unknown) => new Promise((resolve, reject) => target[m]?.call(client, request, (error, response) => (error ? reject(error) : resolve(response))))]),
-  ) as unknown as SchedulingApi;
-}
+export type SchedulingApi = PromiseClient<schedulingApi.SchedulingServiceServer>;

@@ -1,4 +1,5 @@
 export { baseSettings, type BaseConfig, type ServiceNeeds, type ServicePorts } from './base-config';
+export { promiseClient, type PromiseClient, type CallSettings } from './grpc-client';
 export { GrpcServer, findProtoRoot, type GrpcServiceRegistration } from './grpc-server';
 export { boundPort, closeServer, createOpsApp, listen } from './ops-server';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';

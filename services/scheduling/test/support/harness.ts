@@ -15,8 +15,8 @@ import {
 } from '@careloop/contracts';
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
-import { startService, type RunningService } from '@careloop/service-kit';
-import { infraEnv, TopicTap, uniqueName, waitFor, type TappedEvent } from '@careloop/testing';
+import { promiseClient, startService, type PromiseClient, type RunningService } from '@careloop/service-kit';
+import { infraEnv, TopicTap, uniqueName, waitFor, type TappedEvent, TEST_GROUP_PREFIX } from '@careloop/testing';
 import { schedulingService } from '../../src/service';
 import type { SchedulingSettings } from '../../src/config';
 
@@ -39,25 +39,8 @@ export function patient(language = 'es', patients = 1): Patient {
   };
 }
 
-type Server = schedulingApi.SchedulingServiceServer;
-type RequestOf<H> = H extends grpc.handleUnaryCall<infer Req, unknown> ? Req : never;
-type ResponseOf<H> = H extends grpc.handleUnaryCall<never, infer Res> ? Res : never;
 /** The gRPC API as promises: `api.book(request)`. */
-export type SchedulingApi = { [K in keyof Server]: (request: RequestOf<Server[K]>) => Promise<ResponseOf<Server[K]>> };
-
-function promisify(client: schedulingApi.SchedulingServiceClient): SchedulingApi {
-  const methods = Object.keys(schedulingApi.SchedulingServiceService) as (keyof Server)[];
-  const target = client as unknown as Record<string, (request: unknown, callback: (error: grpc.ServiceError | null, response: unknown) => void) => void>;
-  return Object.fromEntries(
-    methods.map((m) => [
-      m,
-      (request: unknown) =>
-        new Promise((resolve, reject) => {
-          target[m]?.call(client, request, (error, response) => (error ? reject(error) : resolve(response)));
-        }),
-    ]),
-  ) as unknown as SchedulingApi;
-}
+export type SchedulingApi = PromiseClient<schedulingApi.SchedulingServiceServer>;
 
 export interface SchedulingUnderTest {
   readonly running: RunningService<SchedulingSettings>;
@@ -84,6 +67,7 @@ export async function startScheduling(overrides: Record<string, string> = {}): P
   const key = () => randomBytes(32).toString('base64');
   const baseEnv = {
     ...env,
+      KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
     HTTP_PORT: '0',
     OPS_PORT: '0',
     GRPC_PORT: '0',
@@ -121,7 +105,7 @@ export async function startScheduling(overrides: Record<string, string> = {}): P
     outcomes,
     appointments,
     waitlist,
-    api: promisify(client),
+    api: promiseClient<schedulingApi.SchedulingServiceServer>(client, schedulingApi.SchedulingServiceService),
     turn: async (p, replyId, options = {}) => {
       const now = new Date();
       const turnId = options.turnId ?? randomUUID();
