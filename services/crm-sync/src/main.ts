@@ -1,0 +1,4 @@
+import { runMain } from '@careloop/service-kit';
+import { crmSyncService } from './service';
+
+runMain(crmSyncService);

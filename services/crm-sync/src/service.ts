@@ -1,0 +1,102 @@
+import { Topics, type EventDefinition } from '@careloop/contracts';
+import { on } from '@careloop/bus';
+import { Counter, Gauge, Histogram } from '@careloop/observability';
+import { defineService } from '@careloop/service-kit';
+import { crmSyncSettings } from './config';
+import { HostPolicy } from './domain/host-policy';
+import { ConnectorRegistry } from './adapters/connector-registry';
+import { ConnectorStore } from './adapters/connector-store';
+import { GuardedHttp } from './adapters/fhir/guarded-http';
+import { crmSyncGrpcService } from './adapters/grpc/crm-sync-api';
+import { PollSchedule } from './adapters/poll-schedule';
+import { Poller } from './adapters/poller';
+import { LimiterRateGate } from './adapters/rate-gate';
+import { SchedulingClient } from './adapters/scheduling-client';
+import { SyncJournal } from './adapters/sync-journal';
+import { ImportEhrAppointments } from './use-cases/import-ehr-appointments';
+import { LookupPatients } from './use-cases/lookup-patients';
+import { ManageConnectors } from './use-cases/manage-connectors';
+import { PatientDirectory } from './use-cases/patient-directory';
+import type { SyncDeps } from './use-cases/ports';
+import { Replay } from './use-cases/replay';
+import { SyncAppointment } from './use-cases/sync-appointment';
+import { SyncObservation } from './use-cases/sync-observation';
+
+export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded] as readonly EventDefinition<unknown>[];
+
+/** crm-sync's composition root. */
+export const crmSyncService = defineService({
+  name: 'crm-sync',
+  needs: { kafka: true, mongo: true, redis: true, phi: true, grpc: true },
+  ports: { ops: 9085, grpc: 50055 },
+  settings: crmSyncSettings,
+  topics: CRM_SYNC_TOPICS,
+  start: async (ctx) => {
+    const { config, logger, metrics } = ctx;
+    const { bus, mongo, redis, cipher, grpc, processedEvents } = ctx;
+    if (!bus || !mongo || !redis || !cipher || !grpc || !processedEvents) throw new Error('crm-sync needs Kafka, MongoDB, Redis, PHI keys and gRPC');
+
+    const requests = new Counter({ name: 'careloop_crm_fhir_requests_total', help: 'Requests to FHIR servers, by outcome.', labelNames: ['outcome'], registers: [metrics] });
+    const writes = new Histogram({
+      name: 'careloop_crm_resource_sync_seconds',
+      help: 'Time to bring one resource up to date on one connector, by resource type and outcome.',
+      labelNames: ['resource', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [metrics],
+    });
+    const openCircuits = new Gauge({ name: 'careloop_crm_open_circuits', help: 'Connectors whose circuit breaker is open.', registers: [metrics] });
+
+    const connectorStore = new ConnectorStore(mongo, cipher);
+    const journal = new SyncJournal(mongo, cipher);
+    const polls = new PollSchedule(mongo);
+    await Promise.all([connectorStore.init(), journal.init(), polls.init()]);
+
+    const policy = new HostPolicy({ allowedHosts: config.CRM_ALLOWED_HOSTS, privateHostsAllowed: config.CRM_PRIVATE_HOSTS_ALLOWED, allowPlainHttp: config.CRM_ALLOW_PLAIN_HTTP });
+    const http = new GuardedHttp(policy, config.CRM_REQUEST_TIMEOUT_MS);
+    const registry = new ConnectorRegistry(
+      connectorStore,
+      http,
+      LimiterRateGate.redis(redis, ''),
+      {
+        defaultRatePerSecond: config.CRM_DEFAULT_RATE_PER_SECOND,
+        breaker: { failures: config.CRM_BREAKER_FAILURES, cooldownMs: config.CRM_BREAKER_COOLDOWN_MS },
+        cacheMs: 2_000,
+        onRequest: (outcome) => requests.inc({ outcome }),
+        onBreaker: (_connector, state) => (state === 'open' ? openCircuits.inc() : state === 'closed' ? openCircuits.dec() : undefined),
+      },
+      logger,
+    );
+    const deps: SyncDeps = { connectors: registry, patients: new PatientDirectory(), journal, logger, observe: (resource, outcome, seconds) => writes.observe({ resource, outcome }, seconds) };
+    const syncAppointment = new SyncAppointment(deps);
+    const syncObservation = new SyncObservation(deps);
+    const scheduling = new SchedulingClient(config.SCHEDULING_GRPC_ADDRESS);
+    ctx.onShutdown(() => {
+      scheduling.close();
+      http.close();
+      return Promise.resolve();
+    });
+
+    const manage = new ManageConnectors(connectorStore, registry, polls, policy);
+    grpc.add(crmSyncGrpcService(manage, new Replay(journal, syncAppointment, syncObservation, logger), new LookupPatients(registry), logger));
+
+    // A write that failed transiently is retried until it succeeds (backoff with jitter, the
+    // partition's other keys going on): an event is acknowledged only once every connector has
+    // it. Rejections (4xx) are NonRetryableError and go to the dead-letter topic at once.
+    const retry = { maxAttempts: Number.MAX_SAFE_INTEGER, initialDelayMs: config.CRM_RETRY_INITIAL_DELAY_MS, maxDelayMs: config.CRM_RETRY_MAX_DELAY_MS, multiplier: 2 };
+    const consumer = bus.consumer({
+      group: 'crm-sync.out',
+      processed: processedEvents,
+      retry,
+      partitionsConcurrently: config.CRM_PARTITIONS_CONCURRENTLY,
+      keysConcurrently: config.CRM_KEYS_CONCURRENTLY,
+      handlers: [on(Topics.appointmentChanged, (event) => syncAppointment.execute(event)), on(Topics.observationRecorded, (event) => syncObservation.execute(event))],
+    });
+    await consumer.start();
+
+    if (config.CRM_POLL_ENABLED) {
+      const poller = new Poller(polls, registry, new ImportEhrAppointments(registry, polls, scheduling, logger), { tickMs: config.CRM_POLL_TICK_MS, leaseMs: 5 * 60_000, maxParallel: 16 }, logger);
+      poller.start();
+      ctx.onShutdown(() => poller.stop());
+    }
+  },
+});

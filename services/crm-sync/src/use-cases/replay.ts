@@ -1,0 +1,43 @@
+import { AppointmentChanged, ObservationRecorded, type crmApi } from '@careloop/contracts';
+import type { Logger } from '@careloop/observability';
+import type { SyncJournal } from '../adapters/sync-journal';
+import { InvalidConnectorError } from '../domain/errors';
+import type { SyncAppointment } from './sync-appointment';
+import type { SyncObservation } from './sync-observation';
+
+const MAX_RANGE_MS = 31 * 24 * 3600_000;
+
+/**
+ * Applies again, oldest first, every event crm-sync received for a tenant in a time range (to
+ * one connector or all): after an EHR restored an old backup, or to backfill a new connector.
+ * The writes are the same idempotent ones, so a replay never duplicates and never moves a
+ * resource back to an older version.
+ */
+export class Replay {
+  constructor(
+    private readonly journal: SyncJournal,
+    private readonly appointments: SyncAppointment,
+    private readonly observations: SyncObservation,
+    private readonly logger: Logger,
+  ) {}
+
+  async execute(req: crmApi.ReplayRequest): Promise<crmApi.ReplayResponse> {
+    if (!req.tenantId) throw new InvalidConnectorError('tenant_id is required');
+    if (!req.from || !req.to || req.to < req.from) throw new InvalidConnectorError('from and to are required, from before to');
+    if (req.to.getTime() - req.from.getTime() > MAX_RANGE_MS) throw new InvalidConnectorError('a replay covers 31 days at most');
+    const entries = await this.journal.between(req.tenantId, req.from, req.to);
+    let applied = 0;
+    let failed = 0;
+    for (const entry of entries) {
+      try {
+        if (entry.topic === 'appointment') await this.appointments.applyToAll(AppointmentChanged.decode(entry.payload), req.connectorId || undefined);
+        else await this.observations.applyToAll(ObservationRecorded.decode(entry.payload), req.connectorId || undefined);
+        applied += 1;
+      } catch (error) {
+        failed += 1;
+        this.logger.warn({ tenantId: req.tenantId, eventId: entry.eventId, err: { name: error instanceof Error ? error.name : 'Error' } }, 'replayed event failed');
+      }
+    }
+    return { events: entries.length, applied, failed };
+  }
+}
