@@ -174,7 +174,9 @@ export function summariseOutcome(body: string): string {
   }
   if (!outcome) return '(no OperationOutcome)';
   const mask = (s: string) => s.replace(/"[^"]*"|'[^']*'/g, '"…"').replace(/(?<!HAPI-)\b\d+(\.\d+)?\b/g, '…');
-  const text = outcome.issue
+  // Servers add warnings (narrative, best practice) to every answer: the errors are the reason.
+  const errors = outcome.issue.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  const text = (errors.length ? errors : outcome.issue)
     .map((i) => [i.severity, i.code, i.expression?.join(',') ?? i.location?.join(','), i.diagnostics ? mask(i.diagnostics) : undefined].filter(Boolean).join(' '))
     .join(' | ');
   return text.length > 700 ? `${text.slice(0, 700)}…` : text;

@@ -1,0 +1,209 @@
+import type { Appointment, Observation, Patient, Practitioner } from '@medplum/fhirtypes';
+import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, PatientResponse, Topics, crmApi, type AppointmentSnapshot } from '@careloop/contracts';
+import { freePort, infraEnv, uniqueName, waitFor } from '@careloop/testing';
+import { changed, snapshot } from './support/connection';
+import { DeadLetterTap, FHIR_BASE_URL, fhir, requireFhirServer, startCrmSync, type CrmSyncUnderTest } from './support/harness';
+
+jest.setTimeout(120_000);
+
+describe('crm-sync against a real FHIR R4 server (HAPI FHIR JPA)', () => {
+  let crm: CrmSyncUnderTest;
+  beforeAll(async () => {
+    await requireFhirServer();
+    crm = await startCrmSync();
+    await crm.putConnector();
+  });
+  afterAll(async () => {
+    await crm?.stop();
+  });
+
+  const appointmentSystem = () => `urn:careloop:${crm.tenantId}:appointment`;
+  const appointment = (overrides: Partial<AppointmentSnapshot> = {}) => snapshot({ tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: uniqueName('patient'), contactId: uniqueName('contact'), ...overrides });
+  const inFhir = (a: AppointmentSnapshot) => fhir.search<Appointment>('Appointment', { identifier: `${appointmentSystem()}|${a.appointmentId}` });
+  const atVersion = (a: AppointmentSnapshot, version: number) =>
+    waitFor(`Appointment ${a.appointmentId} at source version ${version}`, async () => {
+      const found = await inFhir(a);
+      const v = found[0]?.extension?.find((e) => e.url.endsWith('source-version'))?.valueInteger;
+      return v === version ? found : undefined;
+    }, 30_000, 250);
+
+  it('booked → an Appointment (and its Patient); rescheduled, cancelled with a reason, no-show → updated', async () => {
+    const booked = appointment();
+    await crm.publishAppointment(changed(booked));
+    const [created] = await atVersion(booked, 1);
+    expect(created?.status).toBe('booked');
+    expect(created?.start).toBe(booked.start?.toISOString().replace('.000Z', 'Z'));
+    const patientId = created?.participant[0]?.actor?.reference?.split('/')[1] ?? '';
+    const patients = await fhir.search<Patient>('Patient', { identifier: `urn:careloop:${crm.tenantId}:patient|${booked.patientId}` });
+    expect(patients.map((p) => p.id)).toEqual([patientId]);
+    expect(patients[0]?.communication?.[0]?.language.coding?.[0]?.code).toBe('es');
+
+    const later = (d: Date | undefined, ms: number) => new Date((d?.getTime() ?? 0) + ms);
+    const moved = { ...booked, version: 2, start: later(booked.start, 7_200_000), end: later(booked.end, 7_200_000), rescheduleCount: 1, rescheduledAt: new Date() };
+    await crm.publishAppointment(changed(moved, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_RESCHEDULED));
+    const [rescheduled] = await atVersion(booked, 2);
+    expect(rescheduled?.start).toBe(moved.start.toISOString().replace('.000Z', 'Z'));
+
+    await crm.publishAppointment(changed({ ...moved, version: 3, status: AppointmentStatus.APPOINTMENT_STATUS_CANCELLED, cancellationReason: 'pat-crs', cancelledAt: new Date() }, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_CANCELLED));
+    const [cancelled] = await atVersion(booked, 3);
+    expect(cancelled?.status).toBe('cancelled');
+    expect(cancelled?.cancelationReason?.coding?.[0]?.code).toBe('pat-crs');
+
+    const missed = appointment({ status: AppointmentStatus.APPOINTMENT_STATUS_BOOKED });
+    await crm.publishAppointment(changed(missed));
+    await atVersion(missed, 1);
+    await crm.publishAppointment(changed({ ...missed, version: 2, status: AppointmentStatus.APPOINTMENT_STATUS_NOSHOW, noShowAt: new Date() }, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_NO_SHOW));
+    const [noShow] = await atVersion(missed, 2);
+    expect(noShow?.status).toBe('noshow');
+    // Server-side versions: one per change we sent, none for the redundant reads.
+    expect((await fhir.history<Appointment>('Appointment', created?.id ?? '')).map((v) => v.status)).toEqual(['booked', 'booked', 'cancelled']);
+  });
+
+  it('the same event published 3 times → one resource, one version', async () => {
+    const a = appointment();
+    const event = changed(a);
+    for (let i = 0; i < 3; i++) await crm.publishAppointment(event);
+    // A marker after the three: once it is there, the three were handled (same key, in order).
+    await crm.publishAppointment(changed({ ...a, version: 2, patientResponse: PatientResponse.PATIENT_RESPONSE_ACCEPTED }, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_CONFIRMED));
+    const found = await atVersion(a, 2);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.participant[0]?.status).toBe('accepted');
+    expect(await fhir.history<Appointment>('Appointment', found[0]?.id ?? '')).toHaveLength(2);
+  });
+
+  it('a glucose reading → a vital-signs Observation with LOINC 2339-0 and UCUM mg/dL, accepted by the server', async () => {
+    const observationId = uniqueName('obs');
+    await crm.publishObservation({
+      observationId, tenantId: crm.tenantId, facilityId: 'madrid-central', patientId: uniqueName('patient'), contactId: uniqueName('contact'), reminderId: 'rem-1',
+      codeSystem: 'http://loinc.org', code: '2339-0', value: 126, unit: 'mg/dL', effectiveAt: new Date(), unitInferred: false,
+    });
+    const [o] = await waitFor('the Observation', async () => {
+      const found = await fhir.search<Observation>('Observation', { identifier: `urn:careloop:${crm.tenantId}:observation|${observationId}` });
+      return found.length ? found : undefined;
+    }, 30_000, 250);
+    expect(o?.code.coding?.[0]).toMatchObject({ system: 'http://loinc.org', code: '2339-0' });
+    expect(o?.valueQuantity).toEqual({ value: 126, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' });
+    expect(o?.category?.[0]?.coding?.[0]?.code).toBe('vital-signs');
+  });
+});
+
+describe('crm-sync when the FHIR server is down, then back; and when it rejects a resource', () => {
+  let crm: CrmSyncUnderTest;
+  beforeAll(async () => {
+    await requireFhirServer();
+    crm = await startCrmSync();
+  });
+  afterAll(async () => {
+    await crm?.stop();
+  });
+
+  it('retries while the server is unreachable and applies every change, in order, once it answers', async () => {
+    const closed = await freePort();
+    await crm.putConnector({ baseUrl: `http://127.0.0.1:${closed}/fhir` });
+    const base = snapshot({ tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: uniqueName('patient') });
+    const second = snapshot({ tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: base.patientId });
+    const confirmed = { ...base, version: 2, patientResponse: PatientResponse.PATIENT_RESPONSE_ACCEPTED };
+    const versions: AppointmentSnapshot[] = [base, confirmed, { ...confirmed, version: 3, status: AppointmentStatus.APPOINTMENT_STATUS_CANCELLED, cancellationReason: 'pat', cancelledAt: new Date() }];
+    for (const v of versions) await crm.publishAppointment(changed(v));
+    await crm.publishAppointment(changed(second));
+    // Several attempts fail meanwhile (the circuit opens); nothing reaches the dead-letter topic.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(await fhir.search<Appointment>('Appointment', { identifier: `urn:careloop:${crm.tenantId}:appointment|${base.appointmentId}` })).toHaveLength(0);
+
+    await crm.putConnector({ baseUrl: FHIR_BASE_URL });
+    const [applied] = await waitFor('the last change applied', async () => {
+      const found = await fhir.search<Appointment>('Appointment', { identifier: `urn:careloop:${crm.tenantId}:appointment|${base.appointmentId}` });
+      return found[0]?.status === 'cancelled' ? found : undefined;
+    }, 60_000, 500);
+    const history = await fhir.history<Appointment>('Appointment', applied?.id ?? '');
+    expect(history.map((h) => [h.status, h.participant[0]?.status])).toEqual([['booked', 'needs-action'], ['booked', 'accepted'], ['cancelled', 'accepted']]);
+    await waitFor('the other appointment', async () => (await fhir.search<Appointment>('Appointment', { identifier: `urn:careloop:${crm.tenantId}:appointment|${second.appointmentId}` })).length === 1 || undefined, 30_000, 500);
+  });
+
+  it('a resource the server rejects (422) → dead-letter with the OperationOutcome as its reason', async () => {
+    await crm.putConnector({ baseUrl: FHIR_BASE_URL });
+    const dlq = await DeadLetterTap.start(infraEnv().KAFKA_BROKERS, Topics.appointmentChanged.topic, crm.tenantId);
+    try {
+      // A cancellation reason outside R4's appointment-cancellation-reason code system passes our
+      // structural checks (it is a code) but not the server's terminology validation.
+      const a = snapshot({ tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: uniqueName('patient'), status: AppointmentStatus.APPOINTMENT_STATUS_CANCELLED, cancellationReason: 'not-a-reason', cancelledAt: new Date() });
+      await crm.publishAppointment(changed(a));
+      const [letter] = await waitFor('the dead letter', () => (dlq.letters.length ? dlq.letters : undefined), 60_000, 250);
+      expect(letter?.errorType).toBe('RejectedResourceError');
+      expect(letter?.reason).toMatch(/^RejectedResourceError: Appointment rejected with HTTP 422: OperationOutcome error \S+ Appointment\.cancelationReason Unknown code/);
+      expect(letter?.attempts).toBe(1);
+    } finally {
+      await dlq.stop();
+    }
+  });
+});
+
+describe('FHIR in: appointments booked in the EHR', () => {
+  let crm: CrmSyncUnderTest;
+  beforeAll(async () => {
+    await requireFhirServer();
+    crm = await startCrmSync();
+  });
+  afterAll(async () => {
+    await crm?.stop();
+  });
+
+  it('an Appointment created directly in the FHIR server is imported into scheduling, and its status changes follow', async () => {
+    const practitioner = await fhir.create<Practitioner>({ resourceType: 'Practitioner', name: [{ family: 'Ruiz', given: ['Elena'] }] });
+    const patient = await fhir.create<Patient>({
+      resourceType: 'Patient',
+      name: [{ family: 'Test', given: [uniqueName('p')] }],
+      telecom: [{ system: 'phone', use: 'mobile', value: '+34 600 123 456' }],
+      communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'es' }] }, preferred: true }],
+    });
+    await crm.putConnector({
+      connectorId: 'ehr-in',
+      flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_IN],
+      import: {
+        facilityId: 'madrid-central', departmentId: 'cardiology', defaultPractitionerId: 'dr-default', practitioners: { [`Practitioner/${practitioner.id}`]: 'dr-ruiz' },
+        serviceType: 'consultation', endpoint: { channel: 1, endpointId: '1555000', displayAddress: '34910000001', accountId: '1' }, defaultLanguage: 'en', pollIntervalSeconds: 1,
+      },
+    });
+    const start = new Date(Date.now() + 3 * 86_400_000);
+    start.setUTCSeconds(0, 0);
+    const booked = await fhir.create<Appointment>({
+      resourceType: 'Appointment',
+      status: 'booked',
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 30 * 60_000).toISOString(),
+      participant: [{ actor: { reference: `Patient/${patient.id}` }, status: 'accepted' }, { actor: { reference: `Practitioner/${practitioner.id}` }, status: 'accepted' }],
+    });
+    const [imported] = await waitFor('the import', () => {
+      const mine = crm.scheduling.imports.filter((r) => r.externalId?.value === booked.id);
+      return mine.length ? mine : undefined;
+    }, 30_000, 200);
+    expect(imported).toMatchObject({
+      tenantId: crm.tenantId,
+      externalId: { system: `${FHIR_BASE_URL}/Appointment`, value: booked.id },
+      practitionerId: 'dr-ruiz',
+      facilityId: 'madrid-central',
+      status: AppointmentStatus.APPOINTMENT_STATUS_BOOKED,
+      language: 'es',
+      recipient: { channel: 1, channelUserId: '34600123456' },
+    });
+    expect(imported?.start?.toISOString()).toBe(start.toISOString());
+
+    await fhir.update({ ...booked, id: booked.id ?? '', status: 'noshow' });
+    await waitFor('the no-show import', () => crm.scheduling.imports.some((r) => r.externalId?.value === booked.id && r.status === AppointmentStatus.APPOINTMENT_STATUS_NOSHOW) || undefined, 30_000, 200);
+  });
+
+  it('our own outbound appointments are not imported back (no echo)', async () => {
+    await crm.putConnector({ connectorId: 'ehr-out', flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_OUT] });
+    const a = snapshot({ tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: uniqueName('patient'), bookingChannel: BookingChannel.BOOKING_CHANNEL_CHAT });
+    await crm.publishAppointment(changed(a, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_BOOKED, ChangeSource.CHANGE_SOURCE_PATIENT));
+    const [written] = await waitFor('the outbound appointment', async () => {
+      const found = await fhir.search<Appointment>('Appointment', { identifier: `urn:careloop:${crm.tenantId}:appointment|${a.appointmentId}` });
+      return found.length ? found : undefined;
+    }, 30_000, 250);
+    // ehr-in (the test before) polls the same server every second; a marker booked in the EHR
+    // after ours shows the polls have passed our appointment's _lastUpdated.
+    const marker = await fhir.create<Appointment>({ ...written, id: undefined, meta: undefined, identifier: undefined, extension: undefined } as Appointment);
+    await waitFor('the marker import', () => crm.scheduling.imports.some((r) => r.externalId?.value === marker.id) || undefined, 30_000, 200);
+    expect(crm.scheduling.imports.filter((r) => r.externalId?.value === written?.id)).toHaveLength(0);
+  });
+});
