@@ -207,3 +207,61 @@ describe('FHIR in: appointments booked in the EHR', () => {
     expect(crm.scheduling.imports.filter((r) => r.externalId?.value === written?.id)).toHaveLength(0);
   });
 });
+
+describe('replay and patient lookup', () => {
+  let crm: CrmSyncUnderTest;
+  beforeAll(async () => {
+    await requireFhirServer();
+    crm = await startCrmSync();
+  });
+  afterAll(async () => {
+    await crm?.stop();
+  });
+
+  const call = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
+    new Promise<Res>((resolve, reject) => method.call(crm.api, req, (e, r) => (e ? reject(e) : resolve(r))));
+
+  it('Replay applies a time range again: a resource deleted in the EHR comes back, nothing is duplicated', async () => {
+    await crm.putConnector();
+    const from = new Date(Date.now() - 1_000);
+    const a = snapshot({ tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: uniqueName('patient') });
+    const b = snapshot({ tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: uniqueName('patient') });
+    await crm.publishAppointment(changed(a));
+    await crm.publishAppointment(changed(b));
+    const search = (x: AppointmentSnapshot) => fhir.search<Appointment>('Appointment', { identifier: `urn:careloop:${crm.tenantId}:appointment|${x.appointmentId}` });
+    const [lost] = await waitFor('both appointments', async () => {
+      const [fa, fb] = [await search(a), await search(b)];
+      return fa.length && fb.length ? fa : undefined;
+    }, 30_000, 250);
+    const deleted = await fetch(`${FHIR_BASE_URL}/Appointment/${lost?.id}`, { method: 'DELETE' });
+    expect(deleted.status).toBeLessThan(300);
+    expect(await search(a)).toHaveLength(0);
+
+    const res = await call<crmApi.ReplayRequest, crmApi.ReplayResponse>(crm.api.replay, { tenantId: crm.tenantId, connectorId: '', from, to: new Date() });
+    expect(res).toEqual({ events: 2, applied: 2, failed: 0 });
+    expect(await search(a)).toHaveLength(1);
+    expect(await search(b)).toHaveLength(1);
+  });
+
+  it('LookupPatients finds every patient sharing a phone, and one by MRN', async () => {
+    const mrnSystem = `urn:oid:2.16.840.1.${Date.now()}`;
+    await crm.putConnector({ connectorId: 'lookup', flows: [crmApi.SyncFlow.SYNC_FLOW_PATIENT_LOOKUP], mrnSystem });
+    const phone = `+346${String(Math.floor(10_000_000 + Math.random() * 89_999_999))}`;
+    const mother = await fhir.create<Patient>({ resourceType: 'Patient', identifier: [{ system: mrnSystem, value: 'MRN-1' }], name: [{ family: 'García', given: ['Ana'] }], telecom: [{ system: 'phone', value: phone }], birthDate: '1980-04-02' });
+    const child = await fhir.create<Patient>({ resourceType: 'Patient', identifier: [{ system: mrnSystem, value: 'MRN-2' }], name: [{ family: 'García', given: ['Leo'] }], telecom: [{ system: 'phone', value: phone }], birthDate: '2015-09-10' });
+    const byPhone = await call<crmApi.LookupPatientsRequest, crmApi.LookupPatientsResponse>(crm.api.lookupPatients, { tenantId: crm.tenantId, by: { $case: 'phoneE164', value: phone } });
+    expect(byPhone.patients.map((p) => p.fhirId).sort()).toEqual([mother.id, child.id].sort());
+    expect(byPhone.patients.find((p) => p.fhirId === child.id)).toMatchObject({ mrn: 'MRN-2', givenName: 'Leo', familyName: 'García', birthDate: '2015-09-10', connectorId: 'lookup' });
+    const byMrn = await call<crmApi.LookupPatientsRequest, crmApi.LookupPatientsResponse>(crm.api.lookupPatients, { tenantId: crm.tenantId, by: { $case: 'mrn', value: 'MRN-1' } });
+    expect(byMrn.patients.map((p) => p.fhirId)).toEqual([mother.id]);
+    await expect(call(crm.api.lookupPatients, { tenantId: crm.tenantId, by: { $case: 'phoneE164', value: '600 123' } })).rejects.toThrow(/INVALID_ARGUMENT|E\.164/);
+  });
+
+  it('PutConnector refuses a base URL on a private address not on the allow-list, and never returns credentials', async () => {
+    await expect(crm.putConnector({ connectorId: 'evil', baseUrl: 'http://10.0.0.12/fhir' })).rejects.toThrow(/base_url refused: host 10\.0\.0\.12 is not on CRM_ALLOWED_HOSTS/);
+    const saved = await crm.putConnector({ connectorId: 'secret', auth: { method: { $case: 'bearer', value: { token: 'very-secret' } } } });
+    expect(saved.hasCredentials).toBe(true);
+    expect(saved.auth).toBeUndefined();
+    expect(JSON.stringify(saved)).not.toContain('very-secret');
+  });
+});
