@@ -1,5 +1,5 @@
 import type { Appointment, Observation, Patient, Practitioner } from '@medplum/fhirtypes';
-import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, PatientResponse, Topics, crmApi, type AppointmentSnapshot } from '@careloop/contracts';
+import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, Channel, PatientResponse, Topics, crmApi, type AppointmentSnapshot } from '@careloop/contracts';
 import { freePort, infraEnv, uniqueName, waitFor } from '@careloop/testing';
 import { changed, snapshot } from './support/connection';
 import { DeadLetterTap, FHIR_BASE_URL, fhir, requireFhirServer, startCrmSync, type CrmSyncUnderTest } from './support/harness';
@@ -14,7 +14,7 @@ describe('crm-sync against a real FHIR R4 server (HAPI FHIR JPA)', () => {
     await crm.putConnector();
   });
   afterAll(async () => {
-    await crm?.stop();
+    await crm.stop();
   });
 
   const appointmentSystem = () => `urn:careloop:${crm.tenantId}:appointment`;
@@ -94,7 +94,7 @@ describe('crm-sync when the FHIR server is down, then back; and when it rejects 
     crm = await startCrmSync();
   });
   afterAll(async () => {
-    await crm?.stop();
+    await crm.stop();
   });
 
   it('retries while the server is unreachable and applies every change, in order, once it answers', async () => {
@@ -145,7 +145,7 @@ describe('FHIR in: appointments booked in the EHR', () => {
     crm = await startCrmSync();
   });
   afterAll(async () => {
-    await crm?.stop();
+    await crm.stop();
   });
 
   it('an Appointment created directly in the FHIR server is imported into scheduling, and its status changes follow', async () => {
@@ -161,7 +161,7 @@ describe('FHIR in: appointments booked in the EHR', () => {
       flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_IN],
       import: {
         facilityId: 'madrid-central', departmentId: 'cardiology', defaultPractitionerId: 'dr-default', practitioners: { [`Practitioner/${practitioner.id}`]: 'dr-ruiz' },
-        serviceType: 'consultation', endpoint: { channel: 1, endpointId: '1555000', displayAddress: '34910000001', accountId: '1' }, defaultLanguage: 'en', pollIntervalSeconds: 1,
+        serviceType: 'consultation', endpoint: { channel: Channel.CHANNEL_WHATSAPP, endpointId: '1555000', displayAddress: '34910000001', accountId: '1' }, defaultLanguage: 'en', pollIntervalSeconds: 1,
       },
     });
     const start = new Date(Date.now() + 3 * 86_400_000);
@@ -184,7 +184,7 @@ describe('FHIR in: appointments booked in the EHR', () => {
       facilityId: 'madrid-central',
       status: AppointmentStatus.APPOINTMENT_STATUS_BOOKED,
       language: 'es',
-      recipient: { channel: 1, channelUserId: '34600123456' },
+      recipient: { channel: Channel.CHANNEL_WHATSAPP, channelUserId: '34600123456' },
     });
     expect(imported?.start?.toISOString()).toBe(start.toISOString());
 
@@ -215,11 +215,8 @@ describe('replay and patient lookup', () => {
     crm = await startCrmSync();
   });
   afterAll(async () => {
-    await crm?.stop();
+    await crm.stop();
   });
-
-  const call = <Req, Res>(method: (req: Req, cb: (e: Error | null, r: Res) => void) => unknown, req: Req) =>
-    new Promise<Res>((resolve, reject) => method.call(crm.api, req, (e, r) => (e ? reject(e) : resolve(r))));
 
   it('Replay applies a time range again: a resource deleted in the EHR comes back, nothing is duplicated', async () => {
     await crm.putConnector();
@@ -237,7 +234,7 @@ describe('replay and patient lookup', () => {
     expect(deleted.status).toBeLessThan(300);
     expect(await search(a)).toHaveLength(0);
 
-    const res = await call<crmApi.ReplayRequest, crmApi.ReplayResponse>(crm.api.replay, { tenantId: crm.tenantId, connectorId: '', from, to: new Date() });
+    const res = await crm.rpc.replay({ tenantId: crm.tenantId, connectorId: '', from, to: new Date() });
     expect(res).toEqual({ events: 2, applied: 2, failed: 0 });
     expect(await search(a)).toHaveLength(1);
     expect(await search(b)).toHaveLength(1);
@@ -249,12 +246,12 @@ describe('replay and patient lookup', () => {
     const phone = `+346${String(Math.floor(10_000_000 + Math.random() * 89_999_999))}`;
     const mother = await fhir.create<Patient>({ resourceType: 'Patient', identifier: [{ system: mrnSystem, value: 'MRN-1' }], name: [{ family: 'García', given: ['Ana'] }], telecom: [{ system: 'phone', value: phone }], birthDate: '1980-04-02' });
     const child = await fhir.create<Patient>({ resourceType: 'Patient', identifier: [{ system: mrnSystem, value: 'MRN-2' }], name: [{ family: 'García', given: ['Leo'] }], telecom: [{ system: 'phone', value: phone }], birthDate: '2015-09-10' });
-    const byPhone = await call<crmApi.LookupPatientsRequest, crmApi.LookupPatientsResponse>(crm.api.lookupPatients, { tenantId: crm.tenantId, by: { $case: 'phoneE164', value: phone } });
+    const byPhone = await crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'phoneE164', value: phone } });
     expect(byPhone.patients.map((p) => p.fhirId).sort()).toEqual([mother.id, child.id].sort());
     expect(byPhone.patients.find((p) => p.fhirId === child.id)).toMatchObject({ mrn: 'MRN-2', givenName: 'Leo', familyName: 'García', birthDate: '2015-09-10', connectorId: 'lookup' });
-    const byMrn = await call<crmApi.LookupPatientsRequest, crmApi.LookupPatientsResponse>(crm.api.lookupPatients, { tenantId: crm.tenantId, by: { $case: 'mrn', value: 'MRN-1' } });
+    const byMrn = await crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'mrn', value: 'MRN-1' } });
     expect(byMrn.patients.map((p) => p.fhirId)).toEqual([mother.id]);
-    await expect(call(crm.api.lookupPatients, { tenantId: crm.tenantId, by: { $case: 'phoneE164', value: '600 123' } })).rejects.toThrow(/INVALID_ARGUMENT|E\.164/);
+    await expect(crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'phoneE164', value: '600 123' } })).rejects.toThrow(/INVALID_ARGUMENT|E\.164/);
   });
 
   it('PutConnector refuses a base URL on a private address not on the allow-list, and never returns credentials', async () => {

@@ -1,5 +1,5 @@
 import type { Appointment } from '@medplum/fhirtypes';
-import { AppointmentStatus, PatientResponse } from '@careloop/contracts';
+import { AppointmentStatus, Channel, PatientResponse } from '@careloop/contracts';
 import { toFhirAppointment, toFhirStatus, fromFhirStatus } from '../src/domain/appointment-mapping';
 import type { Connector, ImportSettings } from '../src/domain/connector';
 import { InvalidResourceError } from '../src/domain/errors';
@@ -51,7 +51,7 @@ describe('import mapping', () => {
   const connector: Connector & { import: ImportSettings } = {
     tenantId: 'tenant-a', connectorId: 'ehr', kind: 'fhir-r4', baseUrl: 'https://ehr.example.org/fhir', enabled: true, flows: ['appointments-in'], ratePerSecond: 0, mrnSystem: '',
     auth: { method: 'none' }, updatedAt: new Date(),
-    import: { facilityId: 'madrid-central', departmentId: 'cardiology', defaultPractitionerId: 'dr-default', practitioners: { 'Practitioner/55': 'dr-garcia' }, serviceType: 'consultation', endpoint: { channel: 1, endpointId: '1555', displayAddress: '', accountId: '' }, defaultLanguage: 'es', pollIntervalSeconds: 60 },
+    import: { facilityId: 'madrid-central', departmentId: 'cardiology', defaultPractitionerId: 'dr-default', practitioners: { 'Practitioner/55': 'dr-garcia' }, serviceType: 'consultation', endpoint: { channel: Channel.CHANNEL_WHATSAPP, endpointId: '1555', displayAddress: '', accountId: '' }, defaultLanguage: 'es', pollIntervalSeconds: 60 },
   };
   const ehr: Appointment = {
     resourceType: 'Appointment', id: 'e-1', status: 'noshow', start: '2026-12-03T09:00:00Z', end: '2026-12-03T09:20:00Z',

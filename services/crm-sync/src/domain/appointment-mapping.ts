@@ -94,7 +94,7 @@ export function toFhirAppointment(a: AppointmentSnapshot, patient: Reference<Pat
       ...a.externalIds.filter((x) => x.system && x.value).map((x) => ({ system: x.system, value: x.value })),
     ],
     extension: [
-      { url: SOURCE_VERSION_EXTENSION, valueInteger: Number(a.version) },
+      { url: SOURCE_VERSION_EXTENSION, valueInteger: a.version },
       ...(cancelled && a.cancelledAt ? [{ url: CANCELLED_AT_EXTENSION, valueDateTime: a.cancelledAt.toISOString() }] : []),
     ],
     status,

@@ -48,7 +48,7 @@ const appointment = z
   .refine((a) => !a.cancelationReason || ['cancelled', 'noshow'].includes(a.status), 'app-4: a cancellation reason only on cancelled or noshow')
   .refine((a) => !a.start || !a.end || a.start <= a.end, 'start after end');
 
-const quantity = z.object({ value: z.number().finite(), unit: z.string().optional(), system: z.literal('http://unitsofmeasure.org'), code: code });
+const quantity = z.object({ value: z.number(), unit: z.string().optional(), system: z.literal('http://unitsofmeasure.org'), code: code });
 const observation = z
   .object({
     resourceType: z.literal('Observation'),

@@ -48,7 +48,7 @@ export class SyncAppointment {
       const outcome = await this.apply(connection, change);
       outcomes.push(outcome);
       this.deps.observe?.('Appointment', outcome, a.start ? (performance.now() - started) / 1000 : 0);
-      this.logger.debug({ tenantId: a.tenantId, connectorId: connection.connector.connectorId, appointmentId: a.appointmentId, version: Number(a.version), outcome }, 'appointment synced');
+      this.logger.debug({ tenantId: a.tenantId, connectorId: connection.connector.connectorId, appointmentId: a.appointmentId, version: a.version, outcome }, 'appointment synced');
     }
     return outcomes;
   }
@@ -69,7 +69,7 @@ export class SyncAppointment {
     const patient = await this.deps.patients.referenceFor(connection, key, a.language);
     const desired = assertValidR4(toFhirAppointment(a, patient));
     const system = ownSystem(a.tenantId, 'appointment');
-    const version = Number(a.version);
+    const version = a.version;
     for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
       let existing = await this.find(connection, system, a.appointmentId);
       if (!existing) {

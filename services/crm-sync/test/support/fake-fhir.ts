@@ -51,41 +51,43 @@ export class FakeFhir {
   private handle(req: SeenRequest, res: ServerResponse): void {
     this.requests.push(req);
     if (this.intercept?.(req, res)) return;
+    const [status, body] = this.route(req);
+    res.writeHead(status, { 'content-type': 'application/fhir+json' });
+    res.end(body === undefined ? '' : JSON.stringify(body));
+  }
+
+  private route(req: SeenRequest): [number, unknown] {
     const url = new URL(req.url, 'http://fake');
     const [, , type, id] = url.pathname.split('/');
-    const send = (status: number, body?: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/fhir+json' });
-      res.end(body === undefined ? '' : JSON.stringify(body));
-    };
-    if (!type) return send(404);
+    if (!type) return [404, outcome('not-found')];
     if (req.method === 'GET' && !id) {
       const identifier = url.searchParams.get('identifier');
       const found = this.ofType(type).filter((r) => !identifier || matchesIdentifier(r, identifier));
-      return send(200, { resourceType: 'Bundle', type: 'searchset', total: found.length, entry: found.map((resource) => ({ resource })) });
+      return [200, { resourceType: 'Bundle', type: 'searchset', total: found.length, entry: found.map((resource) => ({ resource })) }];
     }
     if (req.method === 'GET' && id) {
       const found = this.resources.get(`${type}/${id}`);
-      return found ? send(200, found) : send(404, outcome('not-found'));
+      return found ? [200, found] : [404, outcome('not-found')];
     }
     if (req.method === 'POST') {
       const condition = req.headers['if-none-exist'];
       const identifier = typeof condition === 'string' ? decodeURIComponent(condition.replace(/^identifier=/, '')) : undefined;
       const match = identifier ? this.ofType(type).find((r) => matchesIdentifier(r, identifier)) : undefined;
-      if (match) return send(200, match);
+      if (match) return [200, match];
       const resource = { ...(JSON.parse(req.body) as Json), id: String(this.next++), meta: { versionId: '1', lastUpdated: new Date().toISOString() } };
       this.resources.set(`${type}/${resource.id}`, resource);
-      return send(201, resource);
+      return [201, resource];
     }
     if (req.method === 'PUT' && id) {
       const current = this.resources.get(`${type}/${id}`);
       const ifMatch = req.headers['if-match'];
-      if (current && ifMatch && ifMatch !== `W/"${current.meta?.versionId}"`) return send(412, outcome('conflict'));
+      if (current && ifMatch && ifMatch !== `W/"${current.meta?.versionId}"`) return [412, outcome('conflict')];
       const version = String(Number(current?.meta?.versionId ?? '0') + 1);
       const resource = { ...(JSON.parse(req.body) as Json), id, meta: { versionId: version, lastUpdated: new Date().toISOString() } };
       this.resources.set(`${type}/${id}`, resource);
-      return send(current ? 200 : 201, resource);
+      return [current ? 200 : 201, resource];
     }
-    send(405, outcome('not-supported'));
+    return [405, outcome('not-supported')];
   }
 }
 

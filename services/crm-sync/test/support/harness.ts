@@ -5,7 +5,7 @@ import type { Consumer } from 'kafkajs';
 import { AppointmentChanged, crmApi, DeadLetter, schedulingApi, Topics, type AppointmentSnapshot, type ObservationRecorded } from '@careloop/contracts';
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
-import { startService, type RunningService } from '@careloop/service-kit';
+import { promiseClient, startService, type PromiseClient, type RunningService } from '@careloop/service-kit';
 import { infraEnv, kafkaClient, TEST_GROUP_PREFIX, uniqueName, waitFor } from '@careloop/testing';
 import type { CrmSyncSettings } from '../../src/config';
 import { crmSyncService } from '../../src/service';
@@ -116,6 +116,7 @@ export interface CrmSyncUnderTest {
   readonly tenantId: string;
   readonly bus: KafkaEventBus;
   readonly api: crmApi.CrmSyncServiceClient;
+  readonly rpc: PromiseClient<crmApi.CrmSyncServiceServer>;
   readonly scheduling: SchedulingStandIn;
   putConnector(overrides?: Partial<crmApi.Connector>): Promise<crmApi.Connector>;
   publishAppointment(change: AppointmentChanged): Promise<void>;
@@ -158,16 +159,16 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
   const bus = new KafkaEventBus({ brokers: env.KAFKA_BROKERS.split(','), service: 'crm-sync-test-double' });
   await bus.connect();
   const api = new crmApi.CrmSyncServiceClient(`127.0.0.1:${running.grpcPort ?? 0}`, grpc.credentials.createInsecure());
-  const call = <Req, Res>(method: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown, req: Req) =>
-    new Promise<Res>((resolve, reject) => method.call(api, req, (e, r) => (e ? reject(e) : resolve(r))));
+  const rpc = promiseClient<crmApi.CrmSyncServiceServer>(api, crmApi.CrmSyncServiceService);
   return {
     running,
     tenantId,
     bus,
     api,
+    rpc,
     scheduling,
     putConnector: async (o = {}) => {
-      const res = await call<crmApi.PutConnectorRequest, crmApi.PutConnectorResponse>(api.putConnector, {
+      const res = await rpc.putConnector({
         connector: {
           tenantId,
           connectorId: 'ehr',

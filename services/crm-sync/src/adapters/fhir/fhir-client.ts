@@ -47,18 +47,18 @@ export class FhirClient {
   async search<T extends Resource>(resourceType: T['resourceType'], params: Readonly<Record<string, string>>): Promise<Bundle<T>> {
     const query = new URLSearchParams(params).toString();
     const res = await this.send({ method: 'GET', url: `${this.o.baseUrl}/${resourceType}?${query}` }, resourceType);
-    return this.json<Bundle<T>>(res);
+    return this.json(res) as Bundle<T>;
   }
 
   /** A paging link the server returned; it must stay on the connector's own origin. */
   async page<T extends Resource>(absoluteUrl: string): Promise<Bundle<T>> {
     if (new URL(absoluteUrl).origin !== new URL(this.o.baseUrl).origin) throw new UnsafeUrlError('a paging link leaves the connector origin');
-    return this.json<Bundle<T>>(await this.send({ method: 'GET', url: absoluteUrl }, 'Bundle'));
+    return this.json(await this.send({ method: 'GET', url: absoluteUrl }, 'Bundle')) as Bundle<T>;
   }
 
   async read<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<T | undefined> {
     const res = await this.send({ method: 'GET', url: `${this.o.baseUrl}/${resourceType}/${encodeURIComponent(id)}` }, resourceType, [404, 410]);
-    return res.status === 200 ? this.json<T>(res) : undefined;
+    return res.status === 200 ? (this.json(res) as T) : undefined;
   }
 
   /** Conditional create: with `ifNoneExist`, a match is returned instead of a second resource. */
@@ -97,9 +97,9 @@ export class FhirClient {
     return found;
   }
 
-  private json<T>(res: HttpResponse): T {
+  private json(res: HttpResponse): unknown {
     try {
-      return JSON.parse(res.body) as T;
+      return JSON.parse(res.body) as unknown;
     } catch (error) {
       throw new TransientFhirError('the server answered with something that is not JSON', res.status, undefined, { cause: error });
     }
