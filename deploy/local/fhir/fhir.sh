@@ -129,6 +129,8 @@ cmd_start() {
     stop_pid "$pid" "FHIR server (127.0.0.1:$(stored_port))" "${TIMEOUT:-30}"
     pid=""
   fi
+  # A build that the server ran until now could not be deleted when this one was made.
+  prune_builds "$build"
   if [[ -n "$pid" ]]; then
     if [[ "$(stored_port)" != "$PORT" ]]; then
       die "the FHIR server in $DATA_DIR already runs (pid $pid) on port $(stored_port), not $PORT; stop it first"

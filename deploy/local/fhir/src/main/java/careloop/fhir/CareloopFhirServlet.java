@@ -67,6 +67,6 @@ public class CareloopFhirServlet extends RestfulServer {
 		setDefaultResponseEncoding(EncodingEnum.JSON);
 		setImplementationDescription("Careloop local FHIR R4 server (HAPI FHIR JPA)");
 		registerInterceptor(requestValidatingInterceptor);
-		registerInterceptor(new IfMatchPreconditionInterceptor());
+		registerInterceptor(new StatusCodeInterceptor());
 	}
 }
