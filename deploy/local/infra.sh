@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Careloop local infrastructure without Docker: Apache Kafka (KRaft), FerretDB (MongoDB wire
-# protocol on a dedicated PostgreSQL cluster, or on SQLite with CARELOOP_MONGO_BACKEND=sqlite) and
-# Redis, installed on first use and started as plain processes.
+# protocol on a dedicated PostgreSQL cluster, or on SQLite with CARELOOP_MONGO_BACKEND=sqlite),
+# Redis and a FHIR R4 server (HAPI FHIR JPA on H2), installed on first use and started as plain
+# processes.
 #
 #   infra.sh up                 install what is missing, start what is not running, wait until ready
 #   infra.sh down [--purge]     stop everything (data kept; --purge also deletes the data dir)
 #   infra.sh status             one line per component; exit 0 only if all are up
-#   infra.sh logs [kafka|mongo|pg|redis] [-f]   print (or follow) the log files (mongo includes pg)
-#   infra.sh env                KAFKA_BROKERS=..., MONGODB_URI=..., REDIS_URL=... (shell/dotenv)
+#   infra.sh logs [kafka|mongo|pg|redis|fhir] [-f]   print (or follow) the log files (mongo includes pg)
+#   infra.sh env                KAFKA_BROKERS=..., MONGODB_URI=..., REDIS_URL=..., FHIR_BASE_URL=...
 #
-# A component whose variable (KAFKA_BROKERS, MONGODB_URI, REDIS_URL) is already set to another
-# address is external: it is neither installed nor started here. See deploy/local/README.md.
+# A component whose variable (KAFKA_BROKERS, MONGODB_URI, REDIS_URL, FHIR_BASE_URL) is already set
+# to another address is external: it is neither installed nor started here. See deploy/local/README.md.
 set -euo pipefail
 
 # shellcheck source=lib.sh
@@ -20,6 +21,7 @@ KAFKA_PORT="${CARELOOP_KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${CARELOOP_KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 MONGO_PORT="${CARELOOP_MONGO_PORT:-27027}"
 REDIS_PORT="${CARELOOP_REDIS_PORT:-16379}"
+FHIR_PORT="${CARELOOP_FHIR_PORT:-18090}"
 MONGO_LOG_LEVEL="${CARELOOP_MONGO_LOG_LEVEL:-warn}"
 MONGO_BACKEND="${CARELOOP_MONGO_BACKEND:-postgresql}"
 PG_PORT="${CARELOOP_PG_PORT:-55432}"
@@ -28,13 +30,16 @@ START_TIMEOUT="${CARELOOP_START_TIMEOUT:-60}"
 KAFKA_DIR="$CARELOOP_DATA/kafka"
 MONGO_DIR="$CARELOOP_DATA/mongo"
 REDIS_DIR="$CARELOOP_DATA/redis"
+FHIR_DIR="$CARELOOP_DATA/fhir"
 KAFKA_SH="$CARELOOP_LOCAL_DIR/kafka.sh"
+FHIR_SH="$CARELOOP_LOCAL_DIR/fhir/fhir.sh"
 
 LOCAL_KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 LOCAL_MONGODB_URI="mongodb://127.0.0.1:$MONGO_PORT/"
 LOCAL_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+LOCAL_FHIR_BASE_URL="http://127.0.0.1:$FHIR_PORT/fhir"
 
-COMPONENTS=(kafka mongo redis)
+COMPONENTS=(kafka mongo redis fhir)
 
 case "$MONGO_BACKEND" in
   postgresql | sqlite) ;;
@@ -51,6 +56,7 @@ is_external() {
     kafka) [[ -n "${KAFKA_BROKERS:-}" && "$KAFKA_BROKERS" != "$LOCAL_KAFKA_BROKERS" && "$KAFKA_BROKERS" != "localhost:$KAFKA_PORT" ]] ;;
     mongo) [[ -n "${MONGODB_URI:-}" && ! "$MONGODB_URI" =~ ^mongodb://(127\.0\.0\.1|localhost):$MONGO_PORT(/|$) ]] ;;
     redis) [[ -n "${REDIS_URL:-}" && ! "$REDIS_URL" =~ ^redis://(127\.0\.0\.1|localhost):$REDIS_PORT(/|$) ]] ;;
+    fhir) [[ -n "${FHIR_BASE_URL:-}" && ! "$FHIR_BASE_URL" =~ ^http://(127\.0\.0\.1|localhost):$FHIR_PORT/fhir/?$ ]] ;;
   esac
 }
 
@@ -59,6 +65,7 @@ external_value() {
     kafka) printf '%s' "$KAFKA_BROKERS" ;;
     mongo) printf '%s' "$MONGODB_URI" ;;
     redis) printf '%s' "$REDIS_URL" ;;
+    fhir) printf '%s' "$FHIR_BASE_URL" ;;
   esac
 }
 
@@ -77,6 +84,13 @@ external_hostport() {
       [[ "$v" == redis://* || "$v" == rediss://* ]] || return 0
       v="${v#*://}"; v="${v##*@}"; v="${v%%/*}"; v="${v%%\?*}"
       [[ "$v" == *:* ]] || v="$v:6379" ;;
+    fhir)
+      case "$v" in
+        http://*) v="${v#http://}"; v="${v%%/*}"; [[ "$v" == *:* ]] || v="$v:80" ;;
+        https://*) v="${v#https://}"; v="${v%%/*}"; [[ "$v" == *:* ]] || v="$v:443" ;;
+        *) return 0 ;;
+      esac
+      v="${v##*@}" ;;
   esac
   [[ "$v" =~ ^[A-Za-z0-9._-]+:[0-9]+$ ]] && printf '%s' "$v"
 }
@@ -105,6 +119,15 @@ kafka_wait() { "$KAFKA_SH" wait --data-dir "$KAFKA_DIR"; }
 kafka_stop() { "$KAFKA_SH" stop --data-dir "$KAFKA_DIR"; }
 kafka_status() { "$KAFKA_SH" status --data-dir "$KAFKA_DIR"; }
 kafka_logs() { printf '%s\n' "$KAFKA_DIR/server.log" "$KAFKA_DIR/kafka.out"; }
+
+# ---------------------------------------------------------------- FHIR R4 server (see fhir/fhir.sh)
+
+fhir_install() { "$FHIR_SH" install; }
+fhir_start() { "$FHIR_SH" start --data-dir "$FHIR_DIR" --port "$FHIR_PORT" --no-wait; }
+fhir_wait() { "$FHIR_SH" wait --data-dir "$FHIR_DIR"; }
+fhir_stop() { "$FHIR_SH" stop --data-dir "$FHIR_DIR"; }
+fhir_status() { "$FHIR_SH" status --data-dir "$FHIR_DIR"; }
+fhir_logs() { printf '%s\n' "$FHIR_DIR/fhir.log"; }
 
 # ---------------------------------------------------------------- apt-get
 
@@ -679,10 +702,10 @@ up_locked() {
   local start=$SECONDS c
   local -a comps
   mapfile -t comps < <(local_components)
-  mkdir -p "$KAFKA_DIR" "$MONGO_DIR" "$REDIS_DIR"
-  # Installs run one after the other (the Go build alone takes both cores).
+  mkdir -p "$KAFKA_DIR" "$MONGO_DIR" "$REDIS_DIR" "$FHIR_DIR"
+  # Installs run one after the other (the Go and Maven builds each take both cores).
   for c in "${comps[@]}"; do "${c}_install"; done
-  # Kafka takes longest to boot: launch it first, start the others, then wait for all.
+  # Kafka and the FHIR server take longest to boot: all start before any is waited for.
   for c in "${comps[@]}"; do "${c}_start"; done
   for c in "${comps[@]}"; do
     if [[ "$c" == kafka ]]; then kafka_wait; else "${c}_wait"; fi
@@ -737,9 +760,9 @@ cmd_logs() {
   for c in "$@"; do
     case "$c" in
       -f | --follow) follow=1 ;;
-      kafka | mongo | redis) comps+=("$c") ;;
+      kafka | mongo | redis | fhir) comps+=("$c") ;;
       pg | postgres | postgresql) comps+=(pg) ;;
-      *) die "unknown component: $c (kafka|mongo|pg|redis)" ;;
+      *) die "unknown component: $c (kafka|mongo|pg|redis|fhir)" ;;
     esac
   done
   [[ ${#comps[@]} -gt 0 ]] || comps=("${COMPONENTS[@]}")
@@ -776,6 +799,7 @@ cmd_env() {
   if is_external kafka; then env_line KAFKA_BROKERS "$KAFKA_BROKERS"; else env_line KAFKA_BROKERS "$LOCAL_KAFKA_BROKERS"; fi
   if is_external mongo; then env_line MONGODB_URI "$MONGODB_URI"; else env_line MONGODB_URI "$LOCAL_MONGODB_URI"; fi
   if is_external redis; then env_line REDIS_URL "$REDIS_URL"; else env_line REDIS_URL "$LOCAL_REDIS_URL"; fi
+  if is_external fhir; then env_line FHIR_BASE_URL "$FHIR_BASE_URL"; else env_line FHIR_BASE_URL "$LOCAL_FHIR_BASE_URL"; fi
 }
 
 usage() {

@@ -13,12 +13,14 @@ export interface InfraEnv {
   readonly KAFKA_BROKERS: string;
   readonly MONGODB_URI: string;
   readonly REDIS_URL: string;
+  /** Base URL of a FHIR R4 server, e.g. http://127.0.0.1:18090/fhir (no trailing slash). */
+  readonly FHIR_BASE_URL: string;
 }
 
 /**
- * Starts (or reuses) the real local Kafka, FerretDB and Redis through
- * deploy/local/infra.sh — or uses KAFKA_BROKERS / MONGODB_URI / REDIS_URL
- * when they are set — and returns the connection settings.
+ * Starts (or reuses) the real local Kafka, FerretDB, Redis and FHIR server through
+ * deploy/local/infra.sh — or uses KAFKA_BROKERS / MONGODB_URI / REDIS_URL /
+ * FHIR_BASE_URL when they are set — and returns the connection settings.
  */
 export function ensureInfra(): InfraEnv {
   const script = join(repoRoot(), 'deploy', 'local', 'infra.sh');
@@ -34,22 +36,24 @@ export function readInfraEnv(): InfraEnv {
     const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
     if (m?.[1] && m[2] !== undefined) env[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
   }
-  const { KAFKA_BROKERS, MONGODB_URI, REDIS_URL } = env;
-  if (!KAFKA_BROKERS || !MONGODB_URI || !REDIS_URL) throw new Error(`infra.sh env did not print all settings:\n${out}`);
-  return { KAFKA_BROKERS, MONGODB_URI, REDIS_URL };
+  const { KAFKA_BROKERS, MONGODB_URI, REDIS_URL, FHIR_BASE_URL } = env;
+  if (!KAFKA_BROKERS || !MONGODB_URI || !REDIS_URL || !FHIR_BASE_URL) throw new Error(`infra.sh env did not print all settings:\n${out}`);
+  return { KAFKA_BROKERS, MONGODB_URI, REDIS_URL, FHIR_BASE_URL: FHIR_BASE_URL.replace(/\/+$/, '') };
 }
 
 /** The settings of the running local infrastructure, from the environment the global setup exported. */
 export function infraEnv(): InfraEnv {
-  const { KAFKA_BROKERS, MONGODB_URI, REDIS_URL } = process.env;
-  if (KAFKA_BROKERS && MONGODB_URI && REDIS_URL) return { KAFKA_BROKERS, MONGODB_URI, REDIS_URL };
+  const { KAFKA_BROKERS, MONGODB_URI, REDIS_URL, FHIR_BASE_URL } = process.env;
+  if (KAFKA_BROKERS && MONGODB_URI && REDIS_URL && FHIR_BASE_URL) {
+    return { KAFKA_BROKERS, MONGODB_URI, REDIS_URL, FHIR_BASE_URL: FHIR_BASE_URL.replace(/\/+$/, '') };
+  }
   return readInfraEnv();
 }
 
 /**
  * pids of the local infrastructure's processes by name (`kafka`, `ferretdb`,
- * `redis`), from `infra.sh status`, for CPU accounting; empty when the
- * infrastructure is external (KAFKA_BROKERS, MONGODB_URI, REDIS_URL set).
+ * `redis`, `fhir`), from `infra.sh status`, for CPU accounting; empty when the
+ * infrastructure is external (KAFKA_BROKERS, MONGODB_URI, REDIS_URL, FHIR_BASE_URL set).
  */
 export function localInfraPids(): Record<string, number | undefined> {
   const pids: Record<string, number | undefined> = {};
