@@ -70,10 +70,14 @@ export class SyncAppointment {
     const desired = assertValidR4(toFhirAppointment(a, patient));
     const system = ownSystem(a.tenantId, 'appointment');
     const version = a.version;
+    const condition = `identifier=${encodeURIComponent(system)}|${encodeURIComponent(a.appointmentId)}`;
     for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
-      let existing = await this.find(connection, system, a.appointmentId);
+      // A first version is most likely new: the conditional create alone finds out (one request,
+      // and it hands back the resource if it exists after all). Later versions look first, so
+      // the server does not validate a body it will not store.
+      let existing = attempt === 1 && version === 1 ? undefined : await this.find(connection, system, a.appointmentId);
       if (!existing) {
-        const { resource, created } = await connection.fhir.create(desired, `identifier=${encodeURIComponent(system)}|${encodeURIComponent(a.appointmentId)}`);
+        const { resource, created } = await connection.fhir.create(desired, condition);
         if (created) return 'created';
         existing = resource; // someone created it in between: update that one
       }
