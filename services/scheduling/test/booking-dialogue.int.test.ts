@@ -107,6 +107,23 @@ describe('the booking dialogue, driven by turn events (real Kafka, FerretDB, Red
     expect(list.appointments.map((x) => x.slotId)).toEqual([second]);
   });
 
+  it("starts at the department another skill named (triage's sched:book:dept:, reminders' sched:book:), after \"for whom?\", and lists all departments for one it does not know", async () => {
+    const single = patient('en');
+    const [fromTriage] = await s.answersTo(await s.turn(single, 'sched:book:dept:dermatology'), 1);
+    expect(rowsOf(listOf(fromTriage))[0]?.id).toBe('sched:pr:any');
+    expect(rowsOf(listOf(fromTriage)).map((r) => r.id)).toContain('sched:pr:p-lopez');
+    expect(rowsOf(listOf(fromTriage)).map((r) => r.id)).not.toContain('sched:pr:p-garcia');
+
+    const shared = patient('en', 2);
+    const [who] = await s.answersTo(await s.turn(shared, 'sched:book:cardiology'), 1);
+    expect(rowsOf(listOf(who)).map((r) => r.id)).toEqual(['sched:who:0', 'sched:who:1']);
+    const [practitioners] = await s.answersTo(await s.turn(shared, 'sched:who:0'), 1);
+    expect(rowsOf(listOf(practitioners)).map((r) => r.id)).toContain('sched:pr:p-garcia');
+
+    const [unknown] = await s.answersTo(await s.turn(patient('en'), 'sched:book:dept:radiology'), 1);
+    expect(rowsOf(listOf(unknown)).map((r) => r.id)).toEqual(['sched:dep:cardiology', 'sched:dep:dermatology']);
+  });
+
   it('moves and cancels from the chat, listing upcoming appointments, and asks "for whom?" for a shared phone', async () => {
     const p = patient('de', 2);
     const [who] = await s.answersTo(await s.turn(p, 'menu:book'), 1);

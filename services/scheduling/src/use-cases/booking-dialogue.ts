@@ -90,13 +90,17 @@ export class BookingDialogue {
     const [ns, step = '', a = '', b = ''] = replyIdParts(replyId);
     if (ns !== 'sched') return this.resume(turn);
     switch (step) {
-      case 'book':
-        return this.start(turn, { flow: 'book' });
+      case 'book': {
+        // Offers from other skills name the department: "sched:book:<department>" (reminders'
+        // follow-up) and "sched:book:dept:<department>" (triage's outcome). One we do not
+        // know (renamed, another facility's) falls back to the full list rather than failing.
+        const departmentId = a === 'dept' ? b : a;
+        return this.start(turn, { flow: 'book', ...(turn.directory.departments.has(departmentId) ? { departmentId } : {}) });
+      }
       case 'who': {
         const patientId = turn.patientIds[Number(a)];
         if (!patientId) return this.resume(turn);
-        const state = { ...turn.state, patientId };
-        return state.flow === 'manage' ? this.upcoming({ ...turn, state }) : this.departments({ ...turn, state });
+        return this.afterPatientChosen(turn, { ...turn.state, patientId });
       }
       case 'dep':
         if (!turn.directory.departments.has(a)) return this.resume(turn);
@@ -143,8 +147,14 @@ export class BookingDialogue {
         state,
       });
     }
-    const withPatient = { ...state, patientId: turn.patientIds[0] };
-    return state.flow === 'manage' ? this.upcoming({ ...turn, state: withPatient }) : this.departments({ ...turn, state: withPatient });
+    return this.afterPatientChosen(turn, { ...state, patientId: turn.patientIds[0] });
+  }
+
+  /** Once we know for whom: their appointments, the departments, or straight to a preselected department. */
+  private afterPatientChosen(turn: Turn, state: DialogueState): Promise<Answer> {
+    if (state.flow === 'manage') return this.upcoming({ ...turn, state });
+    if (state.departmentId) return this.practitioners({ ...turn, state }, state);
+    return this.departments({ ...turn, state });
   }
 
   private departments(turn: Turn): Promise<Answer> {
