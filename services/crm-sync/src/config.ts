@@ -40,6 +40,8 @@ export const crmSyncSettings = z.object({
   CRM_KEYS_CONCURRENTLY: setting.positiveInt(16),
   /** How often the FHIR-in poller looks for connectors due a poll. */
   CRM_POLL_TICK_MS: setting.positiveInt(2_000),
+  /** How often writes parked for a down connector are tried again. */
+  CRM_DRAIN_TICK_MS: setting.positiveInt(1_000),
   /** Off: no EHR polling in this replica (e.g. a replay-only process). */
   CRM_POLL_ENABLED: setting.boolean(true),
 });

@@ -8,11 +8,14 @@ import { ConnectorRegistry } from './adapters/connector-registry';
 import { ConnectorStore } from './adapters/connector-store';
 import { GuardedHttp } from './adapters/fhir/guarded-http';
 import { crmSyncGrpcService } from './adapters/grpc/crm-sync-api';
+import { ParkedWrites } from './adapters/parked-writes';
 import { PollSchedule } from './adapters/poll-schedule';
 import { Poller } from './adapters/poller';
+import { Ticker } from './adapters/ticker';
 import { LimiterRateGate } from './adapters/rate-gate';
 import { SchedulingClient } from './adapters/scheduling-client';
 import { SyncJournal } from './adapters/sync-journal';
+import { DrainParkedWrites } from './use-cases/drain-parked-writes';
 import { ImportEhrAppointments } from './use-cases/import-ehr-appointments';
 import { LookupPatients } from './use-cases/lookup-patients';
 import { ManageConnectors } from './use-cases/manage-connectors';
@@ -49,7 +52,8 @@ export const crmSyncService = defineService({
     const connectorStore = new ConnectorStore(mongo, cipher);
     const journal = new SyncJournal(mongo, cipher);
     const polls = new PollSchedule(mongo);
-    await Promise.all([connectorStore.init(), journal.init(), polls.init()]);
+    const parked = new ParkedWrites(mongo);
+    await Promise.all([connectorStore.init(), journal.init(), polls.init(), parked.init()]);
 
     const policy = new HostPolicy({ allowedHosts: config.CRM_ALLOWED_HOSTS, privateHostsAllowed: config.CRM_PRIVATE_HOSTS_ALLOWED, allowPlainHttp: config.CRM_ALLOW_PLAIN_HTTP });
     const http = new GuardedHttp(policy, config.CRM_REQUEST_TIMEOUT_MS);
@@ -66,7 +70,7 @@ export const crmSyncService = defineService({
       },
       logger,
     );
-    const deps: SyncDeps = { connectors: registry, patients: new PatientDirectory(), journal, logger, observe: (resource, outcome, seconds) => writes.observe({ resource, outcome }, seconds) };
+    const deps: SyncDeps = { connectors: registry, patients: new PatientDirectory(), journal, parking: parked, logger, observe: (resource, outcome, seconds) => writes.observe({ resource, outcome }, seconds) };
     const syncAppointment = new SyncAppointment(deps);
     const syncObservation = new SyncObservation(deps);
     const scheduling = new SchedulingClient(config.SCHEDULING_GRPC_ADDRESS);
@@ -92,6 +96,11 @@ export const crmSyncService = defineService({
       handlers: [on(Topics.appointmentChanged, (event) => syncAppointment.execute(event)), on(Topics.observationRecorded, (event) => syncObservation.execute(event))],
     });
     await consumer.start();
+
+    const drain = new DrainParkedWrites(parked, journal, registry, syncAppointment, syncObservation, logger);
+    const drainer = new Ticker('drain parked writes', config.CRM_DRAIN_TICK_MS, () => drain.tick(), logger);
+    drainer.start();
+    ctx.onShutdown(() => drainer.stop());
 
     if (config.CRM_POLL_ENABLED) {
       const poller = new Poller(polls, registry, new ImportEhrAppointments(registry, polls, scheduling, logger), { tickMs: config.CRM_POLL_TICK_MS, leaseMs: 5 * 60_000, maxParallel: 16 }, logger);

@@ -120,6 +120,39 @@ describe('crm-sync when the FHIR server is down, then back; and when it rejects 
     await waitFor('the other appointment', async () => (await fhir.search<Appointment>('Appointment', { identifier: `urn:careloop:${crm.tenantId}:appointment|${second.appointmentId}` })).length === 1 || undefined, 30_000, 500);
   });
 
+  it('one EHR down does not hold another tenant’s events: its writes park until it answers, then apply in order', async () => {
+    const other = uniqueName('network');
+    const tenant = uniqueName('network');
+    const closed = await freePort();
+    await crm.putConnector({ tenantId: tenant, connectorId: 'down', baseUrl: `http://127.0.0.1:${closed}/fhir` });
+    await crm.putConnector({ tenantId: other, connectorId: 'up', baseUrl: FHIR_BASE_URL });
+    const search = (tenant: string, id: string) => fhir.search<Appointment>('Appointment', { identifier: `urn:careloop:${tenant}:appointment|${id}` });
+    // Six appointments of the down tenant, one of them changed twice: over three partitions.
+    const down = Array.from({ length: 6 }, () => snapshot({ tenantId: tenant, appointmentId: uniqueName('appt'), patientId: uniqueName('patient') }));
+    for (const a of down) await crm.publishAppointment(changed(a));
+    const first = down[0] as AppointmentSnapshot;
+    const accepted = { ...first, version: 2, patientResponse: PatientResponse.PATIENT_RESPONSE_ACCEPTED };
+    await crm.publishAppointment(changed(accepted, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_CONFIRMED));
+    await crm.publishAppointment(changed({ ...accepted, version: 3, status: AppointmentStatus.APPOINTMENT_STATUS_CANCELLED, cancellationReason: 'pat', cancelledAt: new Date() }, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_CANCELLED));
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // its circuit opens
+
+    const up = Array.from({ length: 6 }, () => snapshot({ tenantId: other, appointmentId: uniqueName('appt'), patientId: uniqueName('patient') }));
+    for (const a of up) await crm.publishAppointment(changed(a));
+    await waitFor('the other tenant’s six appointments', async () => {
+      const found = await Promise.all(up.map((a) => search(other, a.appointmentId)));
+      return found.every((f) => f.length === 1) || undefined;
+    }, 15_000, 250);
+    expect(await search(tenant, first.appointmentId)).toHaveLength(0);
+
+    await crm.putConnector({ tenantId: tenant, connectorId: 'down', baseUrl: FHIR_BASE_URL });
+    const [applied] = await waitFor('the down tenant’s writes', async () => {
+      const found = await Promise.all(down.map((a) => search(tenant, a.appointmentId)));
+      return found.every((f) => f.length === 1) && found[0]?.[0]?.status === 'cancelled' ? found[0] : undefined;
+    }, 60_000, 500);
+    const history = await fhir.history<Appointment>('Appointment', applied?.id ?? '');
+    expect(history.map((h) => [h.status, h.participant[0]?.status])).toEqual([['booked', 'needs-action'], ['booked', 'accepted'], ['cancelled', 'accepted']]);
+  });
+
   it('a resource the server rejects (422) → dead-letter with the OperationOutcome as its reason', async () => {
     await crm.putConnector({ baseUrl: FHIR_BASE_URL });
     const dlq = await DeadLetterTap.start(infraEnv().KAFKA_BROKERS, Topics.appointmentChanged.topic, crm.tenantId);

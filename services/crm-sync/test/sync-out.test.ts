@@ -93,6 +93,14 @@ describe('FHIR out against an in-process FHIR server', () => {
       return true;
     };
     await expect(sync.execute(received(changed(snapshot({ appointmentId: 'appt-9' }))))).rejects.toBeInstanceOf(TransientFhirError);
+
+    // HAPI's answer to two conditional creates racing (HAPI-0550): retried, not dead-lettered.
+    fake.intercept = (_req, res) => {
+      res.writeHead(409, { 'content-type': 'application/fhir+json' });
+      res.end(JSON.stringify(outcome('processing', 'HAPI-0550: conditional constraint failure')));
+      return true;
+    };
+    await expect(sync.execute(received(changed(snapshot({ appointmentId: 'appt-10' }))))).rejects.toBeInstanceOf(TransientFhirError);
   });
 
   it('writes the patient’s answer back to an appointment that came from this EHR, and skips the EHR’s own change', async () => {
@@ -134,6 +142,43 @@ describe('FHIR out against an in-process FHIR server', () => {
       effectiveDateTime: '2026-12-01T08:05:00.000Z',
     });
     await expect(sync.execute(received({ ...reading, observationId: 'obs-2', unit: 'mmol/L' }))).rejects.toThrow('unit does not match the LOINC code');
+  });
+
+  it('parks a write when the connector’s circuit is open, and parks later writes of the same key behind it', async () => {
+    let now = 0;
+    const breaker = new CircuitBreaker('ehr', { failures: 3, cooldownMs: 60_000 }, () => now); // three: the in-call attempts of one write
+    const deps = depsWith(connectionTo(fake.baseUrl, { breaker }));
+    const parked: { key: string; eventId: string }[] = [];
+    const sync = new SyncAppointment({
+      ...deps,
+      parking: {
+        waiting: (_t, _c, key) => Promise.resolve(parked.some((p) => p.key === key)),
+        park: (w) => Promise.resolve(void parked.push({ key: w.key, eventId: w.eventId })),
+      },
+    });
+    fake.intercept = (_req, res) => {
+      res.writeHead(503);
+      res.end();
+      return true;
+    };
+    // Circuit still closed: the failure is the event's (the bus retries it), nothing parked.
+    await expect(sync.execute(received(changed(snapshot())))).rejects.toBeInstanceOf(TransientFhirError);
+    expect(parked).toHaveLength(0);
+    // Open now: the retry parks instead of failing.
+    const first = received(changed(snapshot()));
+    await sync.execute(first);
+    expect(parked).toEqual([{ key: 'appt-1', eventId: first.id }]);
+    // The server is back and the cooldown over, but appt-1 has a write waiting: this one queues behind it,
+    // while another appointment is written at once.
+    fake.intercept = undefined;
+    now = 60_001;
+    const second = received(changed(snapshot({ version: 2 })));
+    await sync.execute(second);
+    expect(parked.map((p) => p.eventId)).toEqual([first.id, second.id]);
+    expect(appointments()).toHaveLength(0);
+    await sync.execute(received(changed(snapshot({ appointmentId: 'appt-2' }))));
+    expect(appointments().map((a) => a.identifier?.[0]?.value)).toEqual(['appt-2']);
+    expect(parked).toHaveLength(2);
   });
 
   it('opens the circuit after consecutive failures and fails fast until the cooldown passes', async () => {

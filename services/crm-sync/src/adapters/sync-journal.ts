@@ -50,13 +50,17 @@ export class SyncJournal extends TenantRepository<JournalRecord> {
     await this.updateOneScoped(tenantId, { _id: eventId }, { $setOnInsert: { topic, occurredAt, payloadSealed } }, true);
   }
 
+  async get(tenantId: string, eventId: string): Promise<JournalEntry | undefined> {
+    const r = await this.findOneScoped(tenantId, { _id: eventId });
+    return r ? this.entryOf(r) : undefined;
+  }
+
   async between(tenantId: string, from: Date, to: Date): Promise<JournalEntry[]> {
     const rows = await this.findScoped(tenantId, { occurredAt: { $gte: from, $lte: to } }, { sort: { occurredAt: 1 } });
-    return rows.map((r) => ({
-      eventId: r._id,
-      topic: r.topic,
-      occurredAt: r.occurredAt,
-      payload: Buffer.from(this.cipher.decrypt(r.payloadSealed, { tenantId, field: FIELD }), 'base64'),
-    }));
+    return rows.map((r) => this.entryOf(r));
+  }
+
+  private entryOf(r: JournalRecord): JournalEntry {
+    return { eventId: r._id, topic: r.topic, occurredAt: r.occurredAt, payload: Buffer.from(this.cipher.decrypt(r.payloadSealed, { tenantId: r.tenantId, field: FIELD }), 'base64') };
   }
 }

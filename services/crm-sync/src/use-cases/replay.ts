@@ -30,8 +30,8 @@ export class Replay {
     let failed = 0;
     for (const entry of entries) {
       try {
-        if (entry.topic === 'appointment') await this.appointments.applyToAll(AppointmentChanged.decode(entry.payload), req.connectorId || undefined);
-        else await this.observations.applyToAll(ObservationRecorded.decode(entry.payload), req.connectorId || undefined);
+        if (entry.topic === 'appointment') await this.appointments.applyToAll(AppointmentChanged.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
+        else await this.observations.applyToAll(ObservationRecorded.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
         applied += 1;
       } catch (error) {
         failed += 1;

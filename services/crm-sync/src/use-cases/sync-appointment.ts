@@ -9,7 +9,8 @@ import { ehrAppointmentSystem, ownSystem } from '../domain/connector';
 import { TransientFhirError } from '../domain/errors';
 import { patientKeyOf } from '../domain/patient-mapping';
 import { assertValidR4 } from '../domain/r4-validation';
-import type { SyncDeps } from './ports';
+import type { EventRef, SyncDeps } from './ports';
+import { writeOrPark } from './write-or-park';
 
 /** Attempts at a version-aware write before the event goes back to the bus to be retried later. */
 const CONFLICT_ATTEMPTS = 5;
@@ -32,25 +33,32 @@ export class SyncAppointment {
     if (!a?.appointmentId) throw new NonRetryableError('AppointmentChanged without appointment');
     if (a.tenantId !== event.tenantId) throw new NonRetryableError('appointment.tenant_id differs from the envelope tenant');
     await this.deps.journal.record(event.tenantId, event.id, 'appointment', event.occurredAt, AppointmentChanged.encode(event.payload).finish());
-    await this.applyToAll(event.payload);
+    await this.applyToAll(event.payload, { event: { eventId: event.id, topic: 'appointment' } });
   }
 
-  /** Also the replay path. */
-  async applyToAll(change: AppointmentChanged, only?: string): Promise<AppointmentOutcome[]> {
+  /** Every connector of the tenant (or `only` one); with `event`, a down connector's write is parked. */
+  async applyToAll(change: AppointmentChanged, options: { only?: string; event?: EventRef } = {}): Promise<void> {
     const a = change.appointment;
-    if (!a) return [];
-    const connections = (await this.deps.connectors.connectionsFor(a.tenantId, 'appointments-out')).filter((c) => !only || c.connector.connectorId === only);
-    const outcomes: AppointmentOutcome[] = [];
+    if (!a) return;
+    const connections = (await this.deps.connectors.connectionsFor(a.tenantId, 'appointments-out')).filter((c) => !options.only || c.connector.connectorId === options.only);
     // One after another: a transient failure of any leaves the event unacknowledged, and the
     // connectors already written find their resource up to date on the retry.
     for (const connection of connections) {
-      const started = performance.now();
-      const outcome = await this.apply(connection, change);
-      outcomes.push(outcome);
-      this.deps.observe?.('Appointment', outcome, a.start ? (performance.now() - started) / 1000 : 0);
-      this.logger.debug({ tenantId: a.tenantId, connectorId: connection.connector.connectorId, appointmentId: a.appointmentId, version: a.version, outcome }, 'appointment synced');
+      await writeOrPark(this.deps, connection, a.appointmentId, options.event, async () => {
+        await this.applyTo(connection, change);
+      });
     }
-    return outcomes;
+  }
+
+  /** One connector, now (also the drainer's path). */
+  async applyTo(connection: Connection, change: AppointmentChanged): Promise<AppointmentOutcome> {
+    const a = change.appointment;
+    if (!a) return 'skipped';
+    const started = performance.now();
+    const outcome = await this.apply(connection, change);
+    this.deps.observe?.('Appointment', outcome, (performance.now() - started) / 1000);
+    this.logger.debug({ tenantId: a.tenantId, connectorId: connection.connector.connectorId, appointmentId: a.appointmentId, version: a.version, outcome }, 'appointment synced');
+    return outcome;
   }
 
   private get logger(): Logger {

@@ -190,10 +190,10 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
     },
     publishAppointment: async (change) => {
       const a = change.appointment as AppointmentSnapshot;
-      await bus.publish(Topics.appointmentChanged, change, { key: a.appointmentId, tenantId, facilityId: a.facilityId });
+      await bus.publish(Topics.appointmentChanged, change, { key: a.appointmentId, tenantId: a.tenantId, facilityId: a.facilityId });
     },
     publishObservation: async (o) => {
-      await bus.publish(Topics.observationRecorded, o, { key: o.contactId, tenantId, facilityId: o.facilityId });
+      await bus.publish(Topics.observationRecorded, o, { key: o.contactId, tenantId: o.tenantId, facilityId: o.facilityId });
     },
     stop: async () => {
       api.close();

@@ -149,7 +149,9 @@ export class FhirClient {
     if (status === 401) this.o.tokens.invalidate();
     // 401/403 are the connector's configuration, 3xx a base URL that moved (never followed):
     // the event is fine, so it waits for the operator rather than going to the dead-letter topic.
-    if (status === 429 || status === 408 || status >= 500 || status === 401 || status === 403 || (status >= 300 && status < 400)) {
+    // 409 is what HAPI answers to two conditional creates of one resource at once (HAPI-0550):
+    // the retry finds the one that won.
+    if (status === 429 || status === 408 || status === 409 || status >= 500 || status === 401 || status === 403 || (status >= 300 && status < 400)) {
       this.o.onRequest?.('transient');
       const retryAfter = Number(headerOf(res, 'retry-after'));
       throw new TransientFhirError(`${req.method} ${resourceType}: HTTP ${status}`, status, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined);
