@@ -11,7 +11,9 @@
 #
 # The build lives in $CARELOOP_CACHE/fhir/build-<hash of pom.xml and src/>: changing
 # the sources makes the next install rebuild, and `start` restarts a server that runs an older
-# build. Files in DIR: h2/ (the database), fhir.log (JVM output), fhir.pid, fhir.port.
+# build. The build also records a class-data-sharing archive (app.jsa) in a training start, which
+# cuts the CPU time of later starts by about a fifth. Files in DIR: h2/ (the database), fhir.log
+# (JVM output), fhir.pid, fhir.port.
 set -euo pipefail
 
 # shellcheck source=../lib.sh
@@ -65,21 +67,47 @@ do_install() {
   # Build a copy so that nothing (target/) is written into the repo.
   cp -r "$FHIR_SRC/pom.xml" "$FHIR_SRC/src" "$work/"
   # Maven 3.8 prints stray colour-reset codes even with -q -B: strip them (pipefail keeps mvn's status).
-  if ! (cd "$work" && mvn -q -B -ntp -Dstyle.color=never compile dependency:copy-dependencies \
+  if ! (cd "$work" && mvn -q -B -ntp -Dstyle.color=never compile jar:jar dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$work/target/lib" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2); then
     rm -rf "$work"
     die "building the FHIR server failed (see Maven's output above; Maven Central must be reachable)"
   fi
-  [[ -f "$work/target/classes/careloop/fhir/FhirServerMain.class" ]] || { rm -rf "$work"; die "FhirServerMain.class missing after the Maven build"; }
+  [[ -f "$work/target/careloop-fhir.jar" ]] || { rm -rf "$work"; die "careloop-fhir.jar missing after the Maven build"; }
   ls "$work/target/lib"/hapi-fhir-jpaserver-base-*.jar >/dev/null 2>&1 || { rm -rf "$work"; die "HAPI FHIR jars missing after the Maven build"; }
   rm -rf "$dest"
   mkdir -p "$dest"
-  mv "$work/target/classes" "$dest/classes"
+  mv "$work/target/careloop-fhir.jar" "$dest/careloop-fhir.jar"
   mv "$work/target/lib" "$dest/lib"
+  train_cds "$dest" "$work"
   rm -rf "$work"
   printf '%s\n' "$HAPI_VERSION" >"$dest/.complete"
   prune_builds "$dest"
   log "FHIR server built in $((SECONDS - start))s ($(find "$dest/lib" -name '*.jar' | wc -l) jars, $(du -sm "$dest" | cut -f1) MB)"
+}
+
+# The class path, identical for the training run and every start (the archive records it).
+class_path() { printf '%s\n' "$1/careloop-fhir.jar:$1/lib/*"; }
+
+# train_cds BUILD WORK: start the server once on a throw-away database and any free port, exit,
+# and let the JVM write the classes it loaded to BUILD/app.jsa (-XX:ArchiveClassesAtExit; class
+# data sharing needs the classes in jars, hence careloop-fhir.jar). Optional: without the archive
+# the server starts as well, only slower.
+train_cds() {
+  local dest="$1" work="$2" java start=$SECONDS
+  java="$(java_bin)"
+  log "recording the class-data-sharing archive for faster starts (a training start, once per build)"
+  # shellcheck disable=SC2086 # FHIR_JAVA_OPTS is a list of options
+  if timeout 600 "$java" $FHIR_JAVA_OPTS -XX:ArchiveClassesAtExit="$dest/app.jsa.tmp" -Djava.awt.headless=true \
+    "-Dcareloop.fhir.dataDir=$work/train" -Dcareloop.fhir.port=0 -Dcareloop.fhir.host=127.0.0.1 \
+    -Dcareloop.fhir.exitAfterStart=true -cp "$(class_path "$dest")" careloop.fhir.FhirServerMain \
+    </dev/null >"$work/train.log" 2>&1 9>&- && [[ -s "$dest/app.jsa.tmp" ]]; then
+    mv "$dest/app.jsa.tmp" "$dest/app.jsa"
+    log "class-data-sharing archive written in $((SECONDS - start))s ($(du -sm "$dest/app.jsa" | cut -f1) MB)"
+  else
+    rm -f "$dest/app.jsa.tmp"
+    tail_file "$work/train.log" 20
+    warn "the training start failed (log above): the FHIR server will start without a class-data-sharing archive"
+  fi
 }
 
 cmd_install() {
@@ -147,11 +175,14 @@ cmd_start() {
   log_size >"$DATA_DIR/.log-offset"
   printf '\n=== %s starting FHIR server (HAPI FHIR %s) at %s ===\n' "$(date -Is)" "$HAPI_VERSION" "$(base_url "$PORT")" >>"$DATA_DIR/fhir.log"
   local java
+  local -a cds=()
   java="$(java_bin)"
+  # -Xshare:auto: an archive that does not fit (another JDK, other JVM options) is ignored.
+  [[ ! -f "$build/app.jsa" ]] || cds=("-XX:SharedArchiveFile=$build/app.jsa" -Xshare:auto)
   # shellcheck disable=SC2086 # FHIR_JAVA_OPTS is a list of options
-  setsid "$java" $FHIR_JAVA_OPTS -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+  setsid "$java" $FHIR_JAVA_OPTS "${cds[@]}" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     "-Dcareloop.fhir.dataDir=$DATA_DIR" "-Dcareloop.fhir.port=$PORT" -Dcareloop.fhir.host=127.0.0.1 \
-    -cp "$build/classes:$build/lib/*" careloop.fhir.FhirServerMain \
+    -cp "$(class_path "$build")" careloop.fhir.FhirServerMain \
     </dev/null >>"$DATA_DIR/fhir.log" 2>&1 9>&- &
   pid=$!
   printf '%s\n' "$pid" >"$DATA_DIR/fhir.pid"

@@ -61,8 +61,12 @@ public final class FhirServerMain {
 
 		jetty.start();
 		log.info("FHIR R4 server ready at http://{}:{}{} (data in {}) after {} ms",
-				settings.host(), settings.port(), settings.contextPath(), settings.dataDir(),
+				settings.host(), connector.getLocalPort(), settings.contextPath(), settings.dataDir(),
 				(System.nanoTime() - started) / 1_000_000);
+		if (settings.exitAfterStart()) {
+			// The shutdown hook stops Jetty and Spring; the JVM then writes the CDS archive.
+			System.exit(0);
+		}
 		jetty.join();
 	}
 
