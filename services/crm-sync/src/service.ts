@@ -23,9 +23,10 @@ import { PatientDirectory } from './use-cases/patient-directory';
 import type { SyncDeps } from './use-cases/ports';
 import { Replay } from './use-cases/replay';
 import { SyncAppointment } from './use-cases/sync-appointment';
+import { SyncConsent } from './use-cases/sync-consent';
 import { SyncObservation } from './use-cases/sync-observation';
 
-export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded] as readonly EventDefinition<unknown>[];
+export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded, Topics.consentChanged] as readonly EventDefinition<unknown>[];
 
 /** crm-sync's composition root. */
 export const crmSyncService = defineService({
@@ -73,6 +74,7 @@ export const crmSyncService = defineService({
     const deps: SyncDeps = { connectors: registry, patients: new PatientDirectory(), journal, parking: parked, logger, observe: (resource, outcome, seconds) => writes.observe({ resource, outcome }, seconds) };
     const syncAppointment = new SyncAppointment(deps);
     const syncObservation = new SyncObservation(deps);
+    const syncConsent = new SyncConsent(deps);
     const scheduling = new SchedulingClient(config.SCHEDULING_GRPC_ADDRESS);
     ctx.onShutdown(() => {
       scheduling.close();
@@ -81,7 +83,7 @@ export const crmSyncService = defineService({
     });
 
     const manage = new ManageConnectors(connectorStore, registry, polls, policy);
-    grpc.add(crmSyncGrpcService(manage, new Replay(journal, syncAppointment, syncObservation, logger), new LookupPatients(registry), logger));
+    grpc.add(crmSyncGrpcService(manage, new Replay(journal, syncAppointment, syncObservation, syncConsent, logger), new LookupPatients(registry), logger));
 
     // A write that failed transiently is retried until it succeeds (backoff with jitter, the
     // partition's other keys going on): an event is acknowledged only once every connector has
@@ -93,11 +95,15 @@ export const crmSyncService = defineService({
       retry,
       partitionsConcurrently: config.CRM_PARTITIONS_CONCURRENTLY,
       keysConcurrently: config.CRM_KEYS_CONCURRENTLY,
-      handlers: [on(Topics.appointmentChanged, (event) => syncAppointment.execute(event)), on(Topics.observationRecorded, (event) => syncObservation.execute(event))],
+      handlers: [
+        on(Topics.appointmentChanged, (event) => syncAppointment.execute(event)),
+        on(Topics.observationRecorded, (event) => syncObservation.execute(event)),
+        on(Topics.consentChanged, (event) => syncConsent.execute(event)),
+      ],
     });
     await consumer.start();
 
-    const drain = new DrainParkedWrites(parked, journal, registry, syncAppointment, syncObservation, logger);
+    const drain = new DrainParkedWrites(parked, journal, registry, { appointments: syncAppointment, observations: syncObservation, consents: syncConsent }, logger);
     const drainer = new Ticker('drain parked writes', config.CRM_DRAIN_TICK_MS, () => drain.tick(), logger);
     drainer.start();
     ctx.onShutdown(() => drainer.stop());

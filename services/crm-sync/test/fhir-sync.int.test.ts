@@ -1,5 +1,5 @@
-import type { Appointment, Observation, Patient, Practitioner } from '@medplum/fhirtypes';
-import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, Channel, PatientResponse, Topics, crmApi, type AppointmentSnapshot } from '@careloop/contracts';
+import type { Appointment, Consent, Observation, Patient, Practitioner } from '@medplum/fhirtypes';
+import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, Channel, ConsentState, PatientResponse, Topics, crmApi, type AppointmentSnapshot } from '@careloop/contracts';
 import { freePort, infraEnv, uniqueName, waitFor } from '@careloop/testing';
 import { changed, snapshot } from './support/connection';
 import { DeadLetterTap, FHIR_BASE_URL, fhir, requireFhirServer, startCrmSync, type CrmSyncUnderTest } from './support/harness';
@@ -84,6 +84,20 @@ describe('crm-sync against a real FHIR R4 server (HAPI FHIR JPA)', () => {
     expect(o?.code.coding?.[0]).toMatchObject({ system: 'http://loinc.org', code: '2339-0' });
     expect(o?.valueQuantity).toEqual({ value: 126, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' });
     expect(o?.category?.[0]?.coding?.[0]?.code).toBe('vital-signs');
+  });
+
+  it('messaging consent → a Consent the server accepts, opt-in then opt-out on the same resource', async () => {
+    const contactId = uniqueName('contact');
+    const optIn = { contactId, state: ConsentState.CONSENT_STATE_OPTED_IN, purpose: 'care-messaging', wordingVersion: 'v1', source: 'button', changedAt: new Date(Date.now() - 1_000), identities: [], language: 'es' };
+    await crm.publishConsent(optIn);
+    await crm.publishConsent({ ...optIn, state: ConsentState.CONSENT_STATE_OPTED_OUT, source: 'keyword', changedAt: new Date() });
+    const [c] = await waitFor('the opt-out Consent', async () => {
+      const found = await fhir.search<Consent>('Consent', { identifier: `urn:careloop:${crm.tenantId}:consent|${contactId}:care-messaging` });
+      return found[0]?.provision?.type === 'deny' ? found : undefined;
+    }, 30_000, 250);
+    expect(c?.status).toBe('active');
+    expect(c?.policyRule?.coding?.[0]?.code).toBe('OPTOUT');
+    expect((await fhir.history<Consent>('Consent', c?.id ?? '')).map((v) => v.provision?.type)).toEqual(['permit', 'deny']);
   });
 });
 

@@ -1,11 +1,12 @@
-import type { Appointment, Observation } from '@medplum/fhirtypes';
-import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, PatientResponse, type ObservationRecorded } from '@careloop/contracts';
+import type { Appointment, Consent, Observation } from '@medplum/fhirtypes';
+import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, ConsentState, PatientResponse, type ConsentChanged, type ObservationRecorded } from '@careloop/contracts';
 import { NonRetryableError } from '@careloop/bus';
 import { CircuitBreaker } from '../src/adapters/fhir/circuit-breaker';
 import { summariseOutcome } from '../src/adapters/fhir/fhir-client';
 import { CircuitOpenError, RejectedResourceError, TransientFhirError } from '../src/domain/errors';
 import { SyncAppointment } from '../src/use-cases/sync-appointment';
 import { SyncObservation } from '../src/use-cases/sync-observation';
+import { SyncConsent } from '../src/use-cases/sync-consent';
 import { FakeFhir, outcome } from './support/fake-fhir';
 import { changed, connectionTo, depsWith, received, snapshot } from './support/connection';
 
@@ -200,6 +201,31 @@ describe('FHIR out against an in-process FHIR server', () => {
     await sync.execute(received(changed(snapshot())));
     expect(breaker.state).toBe('closed');
     expect(appointments()).toHaveLength(1);
+  });
+});
+
+describe('Consent out', () => {
+  let fake: FakeFhir;
+  beforeEach(async () => {
+    fake = await FakeFhir.start();
+  });
+  afterEach(() => fake.stop());
+
+  it('one Consent per contact and purpose: opt-in permits, a later opt-out denies, an older event changes nothing', async () => {
+    const sync = new SyncConsent(depsWith(connectionTo(fake.baseUrl, { flows: ['consent-out'] })));
+    const base: ConsentChanged = { contactId: 'contact-1', state: ConsentState.CONSENT_STATE_OPTED_IN, purpose: 'care-messaging', wordingVersion: 'v2', source: 'button', changedAt: new Date('2026-12-01T10:00:00Z'), identities: [], language: 'es' };
+    await sync.execute(received(base));
+    const consents = () => fake.ofType('Consent') as unknown as Consent[];
+    expect(consents()).toHaveLength(1);
+    expect(consents()[0]).toMatchObject({ status: 'active', provision: { type: 'permit' }, policyRule: { coding: [{ code: 'OPTIN' }] }, identifier: [{ system: 'urn:careloop:tenant-a:consent', value: 'contact-1:care-messaging' }] });
+    expect(consents()[0]?.patient?.reference).toBe(`Patient/${fake.ofType('Patient')[0]?.id}`);
+
+    await sync.execute(received({ ...base, state: ConsentState.CONSENT_STATE_OPTED_OUT, source: 'keyword', changedAt: new Date('2026-12-01T11:00:00Z') }));
+    expect(consents()).toHaveLength(1);
+    expect(consents()[0]).toMatchObject({ provision: { type: 'deny' }, policyRule: { coding: [{ code: 'OPTOUT' }] }, meta: { versionId: '2' } });
+
+    await sync.execute(received(base)); // the opt-in again, redelivered late
+    expect(consents()[0]).toMatchObject({ provision: { type: 'deny' }, meta: { versionId: '2' } });
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Appointment, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Appointment, Consent, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { InvalidResourceError } from './errors';
 
 /*
@@ -72,10 +72,26 @@ const patient = z.object({
   communication: z.array(z.object({ language: codeableConcept, preferred: z.boolean().optional() })).optional(),
 });
 
-const SCHEMAS = { Appointment: appointment, Observation: observation, Patient: patient } as const;
+const consent = z
+  .object({
+    resourceType: z.literal('Consent'),
+    identifier: z.array(identifier).min(1),
+    extension: z.array(extension).optional(),
+    status: z.enum(['draft', 'proposed', 'active', 'rejected', 'inactive', 'entered-in-error']),
+    scope: codeableConcept,
+    category: z.array(codeableConcept).min(1),
+    patient: reference,
+    dateTime: dateTime,
+    policyRule: codeableConcept.optional(),
+    provision: z.object({ type: z.enum(['deny', 'permit']), purpose: z.array(coding).optional() }).optional(),
+  })
+  // ppc-1: a policy or a policy rule.
+  .refine((c) => Boolean(c.policyRule), 'ppc-1: a policy rule is required');
+
+const SCHEMAS = { Appointment: appointment, Observation: observation, Patient: patient, Consent: consent } as const;
 
 /** Throws InvalidResourceError naming the failed paths (never their values). */
-export function assertValidR4<R extends Appointment | Observation | Patient>(resource: R): R {
+export function assertValidR4<R extends Appointment | Observation | Patient | Consent>(resource: R): R {
   const schema: z.ZodType = SCHEMAS[resource.resourceType];
   const result = schema.safeParse(resource);
   if (!result.success) {
@@ -85,4 +101,4 @@ export function assertValidR4<R extends Appointment | Observation | Patient>(res
   return resource;
 }
 
-export type ProducedResource = Extract<Resource, Appointment | Observation | Patient>;
+export type ProducedResource = Extract<Resource, Appointment | Observation | Patient | Consent>;

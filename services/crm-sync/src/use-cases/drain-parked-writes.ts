@@ -1,10 +1,11 @@
 import { NonRetryableError } from '@careloop/bus';
-import { AppointmentChanged, ObservationRecorded } from '@careloop/contracts';
+import { AppointmentChanged, ConsentChanged, ObservationRecorded } from '@careloop/contracts';
 import type { Logger } from '@careloop/observability';
 import type { ConnectorRegistry } from '../adapters/connector-registry';
 import type { ParkedWrite, ParkedWrites } from '../adapters/parked-writes';
 import type { SyncJournal } from '../adapters/sync-journal';
 import type { SyncAppointment } from './sync-appointment';
+import type { SyncConsent } from './sync-consent';
 import type { SyncObservation } from './sync-observation';
 
 const BATCH = 500;
@@ -20,8 +21,7 @@ export class DrainParkedWrites {
     private readonly parked: ParkedWrites,
     private readonly journal: SyncJournal,
     private readonly registry: ConnectorRegistry,
-    private readonly appointments: SyncAppointment,
-    private readonly observations: SyncObservation,
+    private readonly sync: { appointments: SyncAppointment; observations: SyncObservation; consents: SyncConsent },
     private readonly logger: Logger,
   ) {}
 
@@ -47,8 +47,9 @@ export class DrainParkedWrites {
     for (const w of writes) {
       const entry = await this.journal.get(w.tenantId, w.eventId);
       try {
-        if (entry?.topic === 'appointment') await this.appointments.applyTo(connection, AppointmentChanged.decode(entry.payload));
-        else if (entry?.topic === 'observation') await this.observations.applyTo(connection, ObservationRecorded.decode(entry.payload));
+        if (entry?.topic === 'appointment') await this.sync.appointments.applyTo(connection, AppointmentChanged.decode(entry.payload));
+        else if (entry?.topic === 'observation') await this.sync.observations.applyTo(connection, ObservationRecorded.decode(entry.payload));
+        else if (entry?.topic === 'consent') await this.sync.consents.applyTo(connection, w.tenantId, ConsentChanged.decode(entry.payload));
         await this.parked.done(w.id);
         applied += 1;
       } catch (error) {

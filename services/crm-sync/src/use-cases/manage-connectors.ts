@@ -17,6 +17,7 @@ function flowName(flow: crmApi.SyncFlow): SyncFlowName | undefined {
     case SyncFlow.SYNC_FLOW_OBSERVATIONS_OUT: return 'observations-out';
     case SyncFlow.SYNC_FLOW_APPOINTMENTS_IN: return 'appointments-in';
     case SyncFlow.SYNC_FLOW_PATIENT_LOOKUP: return 'patient-lookup';
+    case SyncFlow.SYNC_FLOW_CONSENT_OUT: return 'consent-out';
     case SyncFlow.SYNC_FLOW_UNSPECIFIED:
     case SyncFlow.UNRECOGNIZED:
       return undefined;
@@ -29,6 +30,7 @@ function flowEnum(flow: SyncFlowName): crmApi.SyncFlow {
     case 'observations-out': return SyncFlow.SYNC_FLOW_OBSERVATIONS_OUT;
     case 'appointments-in': return SyncFlow.SYNC_FLOW_APPOINTMENTS_IN;
     case 'patient-lookup': return SyncFlow.SYNC_FLOW_PATIENT_LOOKUP;
+    case 'consent-out': return SyncFlow.SYNC_FLOW_CONSENT_OUT;
   }
 }
 

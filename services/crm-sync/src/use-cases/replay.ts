@@ -1,8 +1,9 @@
-import { AppointmentChanged, ObservationRecorded, type crmApi } from '@careloop/contracts';
+import { AppointmentChanged, ConsentChanged, ObservationRecorded, type crmApi } from '@careloop/contracts';
 import type { Logger } from '@careloop/observability';
 import type { SyncJournal } from '../adapters/sync-journal';
 import { InvalidConnectorError } from '../domain/errors';
 import type { SyncAppointment } from './sync-appointment';
+import type { SyncConsent } from './sync-consent';
 import type { SyncObservation } from './sync-observation';
 
 const MAX_RANGE_MS = 31 * 24 * 3600_000;
@@ -18,6 +19,7 @@ export class Replay {
     private readonly journal: SyncJournal,
     private readonly appointments: SyncAppointment,
     private readonly observations: SyncObservation,
+    private readonly consents: SyncConsent,
     private readonly logger: Logger,
   ) {}
 
@@ -31,7 +33,8 @@ export class Replay {
     for (const entry of entries) {
       try {
         if (entry.topic === 'appointment') await this.appointments.applyToAll(AppointmentChanged.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
-        else await this.observations.applyToAll(ObservationRecorded.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
+        else if (entry.topic === 'observation') await this.observations.applyToAll(ObservationRecorded.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
+        else await this.consents.applyToAll(req.tenantId, ConsentChanged.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
         applied += 1;
       } catch (error) {
         failed += 1;

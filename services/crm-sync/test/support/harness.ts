@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Consumer } from 'kafkajs';
-import { AppointmentChanged, crmApi, DeadLetter, schedulingApi, Topics, type AppointmentSnapshot, type ObservationRecorded } from '@careloop/contracts';
+import { AppointmentChanged, crmApi, DeadLetter, schedulingApi, Topics, type AppointmentSnapshot, type ConsentChanged, type ObservationRecorded } from '@careloop/contracts';
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
 import { promiseClient, startService, type PromiseClient, type RunningService } from '@careloop/service-kit';
@@ -121,6 +121,7 @@ export interface CrmSyncUnderTest {
   putConnector(overrides?: Partial<crmApi.Connector>): Promise<crmApi.Connector>;
   publishAppointment(change: AppointmentChanged): Promise<void>;
   publishObservation(observation: ObservationRecorded): Promise<void>;
+  publishConsent(consent: ConsentChanged): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -175,7 +176,7 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
           kind: crmApi.ConnectorKind.CONNECTOR_KIND_FHIR_R4,
           baseUrl: FHIR_BASE_URL,
           enabled: true,
-          flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_OUT, crmApi.SyncFlow.SYNC_FLOW_OBSERVATIONS_OUT],
+          flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_OUT, crmApi.SyncFlow.SYNC_FLOW_OBSERVATIONS_OUT, crmApi.SyncFlow.SYNC_FLOW_CONSENT_OUT],
           ratePerSecond: 0,
           mrnSystem: '',
           import: undefined,
@@ -194,6 +195,9 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
     },
     publishObservation: async (o) => {
       await bus.publish(Topics.observationRecorded, o, { key: o.contactId, tenantId: o.tenantId, facilityId: o.facilityId });
+    },
+    publishConsent: async (c) => {
+      await bus.publish(Topics.consentChanged, c, { key: c.contactId, tenantId });
     },
     stop: async () => {
       api.close();

@@ -69,6 +69,8 @@ export enum SyncFlow {
   SYNC_FLOW_APPOINTMENTS_IN = 3,
   /** SYNC_FLOW_PATIENT_LOOKUP - Patient lookup by phone or MRN. */
   SYNC_FLOW_PATIENT_LOOKUP = 4,
+  /** SYNC_FLOW_CONSENT_OUT - Consent from conversation.consent.v1 (messaging opt-in / opt-out). */
+  SYNC_FLOW_CONSENT_OUT = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -89,6 +91,9 @@ export function syncFlowFromJSON(object: any): SyncFlow {
     case 4:
     case "SYNC_FLOW_PATIENT_LOOKUP":
       return SyncFlow.SYNC_FLOW_PATIENT_LOOKUP;
+    case 5:
+    case "SYNC_FLOW_CONSENT_OUT":
+      return SyncFlow.SYNC_FLOW_CONSENT_OUT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -108,6 +113,8 @@ export function syncFlowToJSON(object: SyncFlow): string {
       return "SYNC_FLOW_APPOINTMENTS_IN";
     case SyncFlow.SYNC_FLOW_PATIENT_LOOKUP:
       return "SYNC_FLOW_PATIENT_LOOKUP";
+    case SyncFlow.SYNC_FLOW_CONSENT_OUT:
+      return "SYNC_FLOW_CONSENT_OUT";
     case SyncFlow.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -151,7 +158,7 @@ export interface ImportSettings {
     | undefined;
   /** BCP 47 language when the EHR's Patient names none. */
   defaultLanguage: string;
-  /** Minutes between two polls (default 1). */
+  /** Seconds between two polls (default 60). */
   pollIntervalSeconds: number;
 }
 
