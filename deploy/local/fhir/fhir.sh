@@ -37,14 +37,25 @@ java_bin() {
   fi
 }
 
-# Hash of every build input (paths and contents), so any edit under fhir/ rebuilds.
+# What a build directory holds; bump it when do_install lays the build out differently, so that an
+# older build is never started with a newer start command.
+BUILD_LAYOUT=2
+
+# Hash of every build input (paths and contents) and the layout, so any edit under fhir/ rebuilds.
 src_sum() {
-  (cd "$FHIR_SRC" && find pom.xml src -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+  {
+    printf 'layout %s\n' "$BUILD_LAYOUT"
+    (cd "$FHIR_SRC" && find pom.xml src -type f -print0 | sort -z | xargs -0 sha256sum)
+  } | sha256sum | cut -c1-16
 }
 
 build_dir() { printf '%s/build-%s\n' "$FHIR_CACHE" "$(src_sum)"; }
 
-installed() { [[ -f "$(build_dir)/.complete" ]]; }
+installed() {
+  local d
+  d="$(build_dir)"
+  [[ -f "$d/.complete" && -f "$d/careloop-fhir.jar" && -d "$d/lib" ]]
+}
 
 # Deletes older builds that no running process has on its class path.
 prune_builds() {
