@@ -44,7 +44,10 @@ export function onlyDuplicateKeys(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
   if (Array.isArray(writeErrors) && writeErrors.length > 0) {
-    return writeErrors.every((e) => (e as { code?: unknown }).code === 11000 || /E11000|duplicate key/i.test(String((e as { errmsg?: unknown }).errmsg)));
+    // The driver's WriteError has code/errmsg; as serialised by mongoose's insertMany they sit under `err`.
+    type WriteErrorLike = { code?: unknown; errmsg?: unknown; err?: { code?: unknown; errmsg?: unknown } };
+    const duplicate = (e: WriteErrorLike) => (e.code ?? e.err?.code) === 11000 || /E11000|duplicate key/i.test(String(e.errmsg ?? e.err?.errmsg));
+    return writeErrors.every((e) => duplicate(e as WriteErrorLike));
   }
   return /E11000|duplicate key/i.test(error.message);
 }

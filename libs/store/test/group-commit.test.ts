@@ -59,4 +59,10 @@ describe('onlyDuplicateKeys', () => {
     expect(onlyDuplicateKeys(bulk([11000, 121]))).toBe(false);
     expect(onlyDuplicateKeys(new Error('connection reset'))).toBe(false);
   });
+
+  it("reads mongoose insertMany's write errors, whose code sits under err", () => {
+    const bulk = (codes: number[]) => Object.assign(new Error('E11000 duplicate key error collection: db.days'), { writeErrors: codes.map((code, index) => ({ index, err: { index, code, errmsg: code === 11000 ? 'E11000 duplicate key error' : 'Document failed validation' } })) });
+    expect(onlyDuplicateKeys(bulk([11000, 11000]))).toBe(true);
+    expect(onlyDuplicateKeys(bulk([11000, 121]))).toBe(false);
+  });
 });
