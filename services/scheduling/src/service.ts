@@ -113,14 +113,27 @@ export const schedulingService = defineService({
     const marked = new Counter({ name: 'careloop_scheduling_no_shows_marked_total', help: 'Appointments the sweep marked no-show.', registers: [ctx.metrics] });
     const expired = new Counter({ name: 'careloop_scheduling_waitlist_offers_expired_total', help: 'Waitlist offers that expired unanswered.', registers: [ctx.metrics] });
     let sweeping = false;
+    // Slots are generated SCHEDULING_HORIZON_DAYS ahead; once a (UTC) day, including the first
+    // sweep after a start, each schedule gets the days the calendar has moved into.
+    let horizonExtendedFor = '';
     const sweep = async () => {
       if (sweeping) return;
       sweeping = true;
       try {
+        const today = clock.now().toISOString().slice(0, 10);
+        let extendHorizon = horizonExtendedFor !== today;
         for (const tenantId of await directory.tenantIds()) {
+          if (extendHorizon) {
+            // A failure here must not hold up no-shows and waitlist offers; the next sweep retries.
+            await manage.extendHorizon(tenantId).catch((error: unknown) => {
+              extendHorizon = false;
+              logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' } }, 'slot horizon not extended');
+            });
+          }
           marked.inc(await noShows.execute(tenantId));
           expired.inc(await waitlist.sweep(tenantId));
         }
+        if (extendHorizon) horizonExtendedFor = today;
       } finally {
         sweeping = false;
       }

@@ -67,4 +67,25 @@ describe('attendance (real Kafka, FerretDB, Redis)', () => {
     const chatNoShow = await waitFor('the chat appointment no-show', () => s.appointments.received().find((ev) => ev.key === chat?.appointmentId && ev.payload.kind === AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_NO_SHOW), 30_000);
     expect(chatNoShow.payload.appointment?.noShowAt).toBeInstanceOf(Date);
   });
+
+  it('keeps SCHEDULING_HORIZON_DAYS of slots ahead as the calendar moves on, leaving the days already stored alone', async () => {
+    const days = s.running.context.mongo?.collection('slot_days');
+    if (!days) throw new Error('scheduling has no MongoDB connection');
+    const dayOffset = (d: number) => new Date(Date.now() + d * 24 * HOUR).toISOString().slice(0, 10);
+    const beyond = { tenantId: s.tenantId, date: { $gt: dayOffset(61) } };
+    const stored = await days.countDocuments({ tenantId: s.tenantId });
+    expect(stored).toBeGreaterThan(0);
+    expect(await days.countDocuments(beyond)).toBe(0);
+
+    // An instance whose clock is 10 days ahead: its first sweep adds the days it now has in view.
+    await s.another({ SCHEDULING_CLOCK_OFFSET_MS: String(10 * 24 * HOUR), SCHEDULING_SWEEP_MS: '300', SCHEDULING_PUBLIC_BASE_URL: '' });
+    await waitFor('slot days beyond the old horizon', async () => ((await days.countDocuments(beyond)) > 0 ? true : undefined), 30_000);
+    const late = await days.find({ tenantId: s.tenantId }, { projection: { date: 1 } }).toArray();
+    const newest = late.map((d) => String(d['date'])).sort().at(-1) ?? '';
+    expect(newest > dayOffset(61)).toBe(true);
+    expect(newest <= dayOffset(71)).toBe(true);
+    // Nothing was replaced or duplicated: each (schedule, date) once.
+    expect(new Set(late.map((d) => String(d['_id']))).size).toBe(late.length);
+    expect(late.length).toBeGreaterThan(stored);
+  });
 });

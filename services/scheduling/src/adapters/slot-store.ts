@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { ensureCollection, modelFor, TenantRepository, tenantGuard, type TenantOwned } from '@careloop/store';
+import { ensureCollection, modelFor, onlyDuplicateKeys, TenantRepository, tenantGuard, type TenantOwned } from '@careloop/store';
 
 /**
  * Slots, precomputed: one document per schedule and local date, found by equality on
@@ -110,6 +110,19 @@ export class SlotDays extends TenantRepository<SlotDay> {
     await this.deleteScoped(tenantId, { scheduleId });
     await this.insertMany(tenantId, days);
   }
+  /**
+   * Inserts the days not stored yet; days already there (same deterministic id) are kept as
+   * they are (an unordered insert goes past the duplicates).
+   */
+  async addMissing(tenantId: string, days: readonly Omit<SlotDay, 'tenantId'>[]): Promise<void> {
+    this.scope(tenantId, {}, 'insertMany');
+    for (let i = 0; i < days.length; i += 500) {
+      const chunk = days.slice(i, i + 500).map((d) => ({ ...d, tenantId }));
+      await this.model.insertMany(chunk, { ordered: false, lean: true }).catch((error: unknown) => {
+        if (!onlyDuplicateKeys(error)) throw error;
+      });
+    }
+  }
   /** Removes every slot day of a tenant (the seed rewrites them). */
   async clearTenant(tenantId: string): Promise<void> {
     await this.deleteScoped(tenantId, {});
@@ -160,3 +173,4 @@ export class SlotHolds extends TenantRepository<SlotHold> {
     await this.deleteScoped(tenantId, { _id: id, appointmentId });
   }
 }
+

@@ -84,6 +84,21 @@ export class ManageDirectory {
     return { schedule, daysGenerated: days.length };
   }
 
+  /**
+   * Keeps `horizonDays` of slots ahead as the calendar moves on: generates each schedule's days
+   * from today and stores those not stored yet. Days already stored (and their bookings) are left
+   * alone; a schedule edit regenerates through `upsertSchedule`.
+   */
+  async extendHorizon(tenantId: string): Promise<void> {
+    const d = await this.directory.directory(tenantId);
+    for (const schedule of await this.directory.schedules.all(tenantId)) {
+      const facility = d.facilities.get(schedule.facilityId);
+      const practitioner = d.practitioners.get(schedule.practitionerId);
+      if (!facility || !practitioner) continue;
+      await this.days.addMissing(tenantId, this.generate(tenantId, schedule, facility, practitioner));
+    }
+  }
+
   /** Slot days of a schedule for the horizon (pure; the seed and the benchmark bulk-insert them). */
   generate(tenantId: string, s: ScheduleRecord, facility: FacilityRecord, practitioner: PractitionerRecord, horizonDays = this.horizonDays): Omit<SlotDay, 'tenantId'>[] {
     const today = localDateOf(this.clock.now(), facility.timeZone);

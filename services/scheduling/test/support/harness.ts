@@ -67,7 +67,7 @@ export async function startScheduling(overrides: Record<string, string> = {}): P
   const key = () => randomBytes(32).toString('base64');
   const baseEnv = {
     ...env,
-      KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+    KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
     HTTP_PORT: '0',
     OPS_PORT: '0',
     GRPC_PORT: '0',
