@@ -160,7 +160,7 @@ describe('configuration and secrets', () => {
   it('refuses a gRPC client of a service that is off or has no gRPC port', () => {
     const off = helmTemplate({ set: ['services.scheduling.enabled=false'] });
     expect(off.ok).toBe(false);
-    expect(off.output).toContain('services.reminders.grpcClientOf lists scheduling, which is not enabled or has no ports.grpc');
+    expect(off.output).toContain('services.crm-sync.grpcClientOf lists scheduling, which is not enabled or has no ports.grpc');
     expect(helmTemplate({ set: ['services.routing.grpcClientOf={gateway}'] }).output).toContain('services.routing.grpcClientOf lists gateway');
   });
 
@@ -316,16 +316,17 @@ describe('NetworkPolicy', () => {
   it('allows gRPC only between declared callers and callees', () => {
     const scheduling = policy(defaults, 'scheduling');
     const grpcIngress = scheduling.ingress.find((r) => r.ports[0]?.port === 50051);
-    expect((grpcIngress?.from ?? []).map(component)).toEqual(['reminders']);
+    expect((grpcIngress?.from ?? []).map(component).sort()).toEqual(['crm-sync', 'reminders']);
     const inCluster = (service: string) => policy(defaults, service).egress.filter((r) => r.to?.[0]?.podSelector && !r.to[0].namespaceSelector);
     expect(inCluster('reminders').map((r) => [component(r.to?.[0]), r.ports[0]?.port])).toEqual([['scheduling', 50051]]);
+    expect(inCluster('crm-sync').map((r) => [component(r.to?.[0]), r.ports[0]?.port])).toEqual([['scheduling', 50051]]);
     expect(inCluster('routing')).toEqual([]);
     // analytics serves gRPC but nobody declared calling it: no gRPC ingress at all.
     expect(policy(defaults, 'analytics').ingress.map((r) => r.ports[0]?.port)).toEqual([9090]);
     // Declaring a new caller opens both ends.
     const objects = render(['services.routing.grpcClientOf={scheduling,crm-sync}']);
     const callers = (service: string) => (spec<PolicySpec>(named(objects, 'NetworkPolicy', `careloop-${service}`)).ingress.find((r) => r.ports[0]?.port === 50051)?.from ?? []).map(component).sort();
-    expect(callers('scheduling')).toEqual(['reminders', 'routing']);
+    expect(callers('scheduling')).toEqual(['crm-sync', 'reminders', 'routing']);
     expect(callers('crm-sync')).toEqual(['routing']);
   });
 
