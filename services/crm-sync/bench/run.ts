@@ -6,7 +6,7 @@
  *
  * 1. Baseline: the same number of Appointments written by a plain loop of raw FHIR PUTs
  *    (client-assigned ids, `--concurrency` in flight, no Patient, no lookups): what the FHIR
- *    server alone sustains on this machine.
+ *    server alone sustains on this machine; run before and after step 2, the mean is the baseline.
  * 2. Throughput: `--events` AppointmentChanged (booked) published at once; events/s until the
  *    last one is applied (crm-sync's own resource-sync counter), and its ratio to the baseline.
  *    Every event costs crm-sync three requests on a first sight of its patient and two after
@@ -137,14 +137,17 @@ async function main(): Promise<void> {
     await baseline(`${run}w`, warm);
 
     console.log(`crm-sync benchmark: ${EVENTS} events, ${CONCURRENCY} in flight, FHIR server ${FHIR_BASE_URL}`);
-    const base = await baseline(run, EVENTS);
-    console.log(`baseline   raw FHIR PUTs from a plain loop          ${fmt(base, 1)} resources/s`);
+    const baseBefore = await baseline(run, EVENTS);
 
     const before = await synced();
     const t0 = performance.now();
     await Promise.all(Array.from({ length: EVENTS }, (_, i) => publish(i)));
     while ((await synced()) - before < EVENTS) await sleep(100);
     const throughput = EVENTS / ((performance.now() - t0) / 1000);
+    // Before and after: the server warms up (and the machine's load moves) during the run.
+    const baseAfter = await baseline(`${run}a`, EVENTS);
+    const base = (baseBefore + baseAfter) / 2;
+    console.log(`baseline   raw FHIR PUTs from a plain loop          ${fmt(base, 1)} resources/s (before ${fmt(baseBefore, 1)}, after ${fmt(baseAfter, 1)})`);
     console.log(`crm-sync   events applied (burst of ${EVENTS})           ${fmt(throughput, 1)} events/s   ratio ${fmt(throughput / base, 2)} of the baseline`);
 
     const rate = STEADY_RATE || Math.max(1, Math.floor(throughput / 2));
