@@ -5,7 +5,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { NoopSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface TelemetrySettings {
   readonly serviceName: string;
@@ -43,8 +43,13 @@ export function startTelemetry(settings: TelemetrySettings): NodeSDK {
       [ATTR_SERVICE_NAME]: settings.serviceName,
       [ATTR_SERVICE_VERSION]: settings.serviceVersion ?? '0.0.0',
     }),
-    ...(traceExporter ? { traceExporter } : {}),
-    ...(metricReader ? { metricReader } : {}),
+    // Without an endpoint nothing leaves the process; left to itself the SDK would send traces
+    // and logs to localhost:4318 (its OTEL_*_EXPORTER default) and log every failed export.
+    // Spans are still made, so trace ids reach the logs and the Kafka headers.
+    ...(traceExporter ? { traceExporter } : { spanProcessors: [new NoopSpanProcessor()] }),
+    ...(settings.otlpEndpoint ? {} : { logRecordProcessors: [] }),
+    // Prometheus scrapes the ops port either way; OTLP metrics only where a collector is named.
+    metricReaders: metricReader ? [metricReader] : [],
     instrumentations: [
       getNodeAutoInstrumentations({
         '@opentelemetry/instrumentation-fs': { enabled: false },
