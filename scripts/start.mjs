@@ -2,7 +2,7 @@
 // `npm start`: the whole platform on this machine.
 //   1. npm dependencies (first run only)
 //   2. real Kafka, FerretDB and Redis (deploy/local/infra.sh; reused when running)
-//   3. development secrets (generated once into .local/secrets.env)
+//   3. development secrets (generated once into .local/secrets.env), and the demo network seeded
 //   4. every service under services/ as its own process, as in Kubernetes,
 //      plus the WhatsApp Cloud API simulator when it exists
 // Ctrl-C stops the services gracefully (SIGTERM), then the infrastructure.
@@ -60,6 +60,20 @@ function discoverServices() {
     .filter((name) => existsSync(join(dir, name, 'src', 'main.ts')))
     .sort()
     .map((name) => ({ name, main: join(dir, name, 'src', 'main.ts'), env: parseEnvFile(join(dir, name, 'local.env')) }));
+}
+
+/**
+ * The demo hospital network (tenant "demo": facilities in three time zones, departments,
+ * practitioners, 60 days of slots) written straight into scheduling's database before the
+ * services start. Idempotent, so every start brings it back to the same state.
+ */
+function seedDemoNetwork(services, env) {
+  const seedCli = join(root, 'services', 'scheduling', 'src', 'seed', 'cli.ts');
+  if (!services.some((s) => s.name === 'scheduling') || !existsSync(seedCli)) return;
+  const t = Date.now();
+  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', seedCli], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  if (r.status === 0) log(`demo network ready (${((Date.now() - t) / 1000).toFixed(1)} s): ${r.stdout.trim()}`);
+  else log(`demo network not seeded (the platform still starts): ${(r.stderr || r.stdout || '').trim().split('\n').pop()}`);
 }
 
 const children = new Map();
@@ -123,6 +137,7 @@ try {
 
   const simulatorCli = join(root, 'libs', 'cloud-api-simulator', 'src', 'cli.ts');
   const services = discoverServices();
+  seedDemoNetwork(services, base);
   const simulator = existsSync(simulatorCli) && services.some((s) => s.name === 'gateway');
   if (simulator) {
     const gatewayPort = services.find((s) => s.name === 'gateway').env.HTTP_PORT ?? '8080';
