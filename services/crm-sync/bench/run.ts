@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     await rpc.putConnector({
       connector: {
         tenantId, connectorId: 'ehr', kind: crmApi.ConnectorKind.CONNECTOR_KIND_FHIR_R4, baseUrl: FHIR_BASE_URL, enabled: true, flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_OUT],
-        ratePerSecond: 0, mrnSystem: '', import: undefined, auth: undefined, hasCredentials: false, updatedAt: undefined,
+        ratePerSecond: 0, mrnSystem: '', import: undefined, auth: undefined, hasCredentials: false, updatedAt: undefined, webhook: undefined,
       },
     });
     const synced = async () => (await MetricsSnapshot.scrape(running.opsPort)).sum(SYNCED, { resource: 'Appointment' });

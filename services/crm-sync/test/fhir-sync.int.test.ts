@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import type { Appointment, Consent, Observation, Patient, Practitioner } from '@medplum/fhirtypes';
 import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, Channel, ConsentState, PatientResponse, Topics, crmApi, type AppointmentSnapshot } from '@careloop/contracts';
 import { freePort, infraEnv, uniqueName, waitFor } from '@careloop/testing';
 import { changed, snapshot } from './support/connection';
+import { FakeFhir } from './support/fake-fhir';
 import { DeadLetterTap, FHIR_BASE_URL, fhir, requireFhirServer, startCrmSync, type CrmSyncUnderTest } from './support/harness';
 
 jest.setTimeout(120_000);
@@ -299,6 +301,32 @@ describe('replay and patient lookup', () => {
     const byMrn = await crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'mrn', value: 'MRN-1' } });
     expect(byMrn.patients.map((p) => p.fhirId)).toEqual([mother.id]);
     await expect(crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'phoneE164', value: '600 123' } })).rejects.toThrow(/INVALID_ARGUMENT|E\.164/);
+  });
+
+  it('a webhook connector gets each appointment change as signed JSON mapped by its template', async () => {
+    const receiver = await FakeFhir.start(); // any HTTP endpoint: the generic CRM stand-in
+    const bodies: { body: string; signature: string }[] = [];
+    receiver.intercept = (req, res) => {
+      bodies.push({ body: req.body, signature: String(req.headers['x-careloop-signature']) });
+      res.writeHead(204);
+      res.end();
+      return true;
+    };
+    try {
+      const secret = 'crm-webhook-secret-0123456789abcdef';
+      await crm.putConnector({
+        connectorId: 'crm', kind: crmApi.ConnectorKind.CONNECTOR_KIND_WEBHOOK, baseUrl: `${receiver.baseUrl}/careloop`, flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_OUT],
+        webhook: { signingSecret: secret, bodyTemplate: JSON.stringify({ ref: '{{appointment.appointmentId}}', status: '{{appointment.status}}', when: '{{appointment.start}}' }) },
+      });
+      const a = snapshot({ tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: uniqueName('patient') });
+      await crm.publishAppointment(changed(a));
+      const [delivery] = await waitFor('the delivery', () => (bodies.length ? bodies : undefined), 30_000, 100);
+      expect(JSON.parse(delivery?.body ?? '')).toEqual({ ref: a.appointmentId, status: 'booked', when: a.start?.toISOString() });
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(delivery?.signature ?? '') ?? [];
+      expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${delivery?.body}`).digest('hex'));
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('PutConnector refuses a base URL on a private address not on the allow-list, and never returns credentials', async () => {

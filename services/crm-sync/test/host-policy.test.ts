@@ -24,6 +24,7 @@ function connector(baseUrl: string): crmApi.Connector {
     auth: undefined,
     hasCredentials: false,
     updatedAt: undefined,
+    webhook: undefined,
   };
 }
 

@@ -50,7 +50,7 @@ describe('appointment mapping', () => {
 describe('import mapping', () => {
   const connector: Connector & { import: ImportSettings } = {
     tenantId: 'tenant-a', connectorId: 'ehr', kind: 'fhir-r4', baseUrl: 'https://ehr.example.org/fhir', enabled: true, flows: ['appointments-in'], ratePerSecond: 0, mrnSystem: '',
-    auth: { method: 'none' }, updatedAt: new Date(),
+    auth: { method: 'none' }, webhookTemplate: '', updatedAt: new Date(),
     import: { facilityId: 'madrid-central', departmentId: 'cardiology', defaultPractitionerId: 'dr-default', practitioners: { 'Practitioner/55': 'dr-garcia' }, serviceType: 'consultation', endpoint: { channel: Channel.CHANNEL_WHATSAPP, endpointId: '1555', displayAddress: '', accountId: '' }, defaultLanguage: 'es', pollIntervalSeconds: 60 },
   };
   const ehr: Appointment = {

@@ -5,11 +5,14 @@ import { CircuitBreaker, type BreakerSettings, type BreakerState } from './fhir/
 import { FhirClient, type RateGate } from './fhir/fhir-client';
 import type { GuardedHttp } from './fhir/guarded-http';
 import { tokenSourceFor } from './fhir/token-source';
+import { WebhookClient } from './webhook-client';
 import type { ConnectorStore, StoredConnector } from './connector-store';
 
 export interface Connection {
   readonly connector: StoredConnector;
   readonly fhir: FhirClient;
+  /** Webhook connectors only: deliveries go here instead of FHIR writes. */
+  readonly webhook?: WebhookClient;
 }
 
 export interface RegistrySettings {
@@ -83,6 +86,10 @@ export class ConnectorRegistry {
       rate: this.rate,
       ...(this.settings.onRequest ? { onRequest: this.settings.onRequest } : {}),
     });
+    if (connector.kind === 'webhook' && connector.auth.method === 'hmac') {
+      const webhook = new WebhookClient({ connectorId: key, url: connector.baseUrl, secret: connector.auth.signingSecret, ratePerSecond: connector.ratePerSecond || this.settings.defaultRatePerSecond, http: this.http, breaker, rate: this.rate });
+      return { connector, fhir, webhook };
+    }
     return { connector, fhir };
   }
 }

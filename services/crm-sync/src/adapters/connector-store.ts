@@ -5,7 +5,9 @@ import type { Connector, ConnectorAuth, ImportSettings, SyncFlowName } from '../
 interface ConnectorRecord extends TenantOwned {
   _id: string;
   connectorId: string;
-  kind: 'fhir-r4';
+  kind: 'fhir-r4' | 'webhook';
+  /** Absent on connectors stored before webhooks existed. */
+  webhookTemplate?: string;
   baseUrl: string;
   enabled: boolean;
   flows: SyncFlowName[];
@@ -25,6 +27,7 @@ const schema = new Schema<ConnectorRecord>(
     tenantId: { type: String, required: true },
     connectorId: String,
     kind: String,
+    webhookTemplate: String,
     baseUrl: String,
     enabled: Boolean,
     flows: [String],
@@ -96,6 +99,7 @@ export class ConnectorStore extends TenantRepository<ConnectorRecord> {
       mrnSystem: r.mrnSystem,
       import: r.import ?? undefined,
       auth,
+      webhookTemplate: r.webhookTemplate ?? '',
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
     };

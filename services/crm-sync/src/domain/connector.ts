@@ -6,6 +6,8 @@ export type SyncFlowName = (typeof SYNC_FLOWS)[number];
 /** How crm-sync authenticates to the server. Secrets live only here and sealed in the store. */
 export type ConnectorAuth =
   | { readonly method: 'none' }
+  /** A webhook connector's signing key. */
+  | { readonly method: 'hmac'; readonly signingSecret: string }
   | { readonly method: 'bearer'; readonly token: string }
   | {
       readonly method: 'smart-backend';
@@ -29,11 +31,11 @@ export interface ImportSettings {
   readonly pollIntervalSeconds: number;
 }
 
-/** One tenant's link to one FHIR R4 server. */
+/** One tenant's link to one FHIR R4 server, or to a generic CRM's webhook endpoint. */
 export interface Connector {
   readonly tenantId: string;
   readonly connectorId: string;
-  readonly kind: 'fhir-r4';
+  readonly kind: 'fhir-r4' | 'webhook';
   /** Without a trailing slash. */
   readonly baseUrl: string;
   readonly enabled: boolean;
@@ -43,6 +45,8 @@ export interface Connector {
   readonly mrnSystem: string;
   readonly import: ImportSettings | undefined;
   readonly auth: ConnectorAuth;
+  /** Webhook connectors: the body's JSON template ('' for the default body). */
+  readonly webhookTemplate: string;
   readonly updatedAt: Date;
 }
 

@@ -47,8 +47,9 @@ export class ManageConnectors {
   async put(input: crmApi.Connector | undefined): Promise<crmApi.Connector> {
     const connector = this.parse(input);
     const previous = await this.store.get(connector.tenantId, connector.connectorId);
-    // Credentials are write-only: a put without auth keeps the stored ones.
-    const withAuth = input?.auth?.method === undefined && previous ? { ...connector, auth: previous.auth } : connector;
+    // Credentials are write-only: a put without them keeps the stored ones.
+    const withAuth = connector.auth.method === 'none' && previous ? { ...connector, auth: previous.auth } : connector;
+    if (withAuth.kind === 'webhook' && withAuth.auth.method !== 'hmac') throw new InvalidConnectorError('webhook.signing_secret is required');
     const saved = await this.store.put(withAuth);
     this.registry.forget(saved.tenantId);
     if (carries(saved, 'appointments-in')) {
@@ -76,25 +77,45 @@ export class ManageConnectors {
     if (!input) throw new InvalidConnectorError('connector is missing');
     requireId('tenant_id', input.tenantId);
     requireId('connector_id', input.connectorId);
-    if (input.kind !== crmApi.ConnectorKind.CONNECTOR_KIND_FHIR_R4) throw new InvalidConnectorError('kind must be CONNECTOR_KIND_FHIR_R4');
+    const kind = input.kind === crmApi.ConnectorKind.CONNECTOR_KIND_FHIR_R4 ? 'fhir-r4' : input.kind === crmApi.ConnectorKind.CONNECTOR_KIND_WEBHOOK ? 'webhook' : undefined;
+    if (!kind) throw new InvalidConnectorError('kind must be CONNECTOR_KIND_FHIR_R4 or CONNECTOR_KIND_WEBHOOK');
     const baseUrl = this.safeUrl('base_url', input.baseUrl).replace(/\/+$/, '');
     const flows = [...new Set(input.flows.map(flowName).filter((f): f is SyncFlowName => f !== undefined))];
     if (flows.length === 0) throw new InvalidConnectorError('flows must name at least one flow');
+    if (kind === 'webhook' && flows.some((f) => f !== 'appointments-out')) throw new InvalidConnectorError('a webhook connector carries SYNC_FLOW_APPOINTMENTS_OUT only');
     if (!(input.ratePerSecond >= 0 && input.ratePerSecond <= 10_000)) throw new InvalidConnectorError('rate_per_second must be between 0 and 10000');
     if (flows.includes('patient-lookup') && !input.mrnSystem) throw new InvalidConnectorError('mrn_system is required for patient lookup');
     return {
       tenantId: input.tenantId,
       connectorId: input.connectorId,
-      kind: 'fhir-r4',
+      kind,
       baseUrl,
       enabled: input.enabled,
       flows,
       ratePerSecond: input.ratePerSecond,
       mrnSystem: input.mrnSystem,
       import: flows.includes('appointments-in') ? this.importSettings(input.import) : undefined,
-      auth: this.auth(input.auth),
+      auth: kind === 'webhook' ? this.webhookAuth(input.webhook) : this.auth(input.auth),
+      webhookTemplate: kind === 'webhook' ? this.template(input.webhook?.bodyTemplate ?? '') : '',
       updatedAt: this.now(),
     };
+  }
+
+  /** An empty secret keeps the stored one (put resolves that); otherwise at least 32 characters. */
+  private webhookAuth(w: crmApi.WebhookSettings | undefined): ConnectorAuth {
+    const secret = w?.signingSecret ?? '';
+    if (secret && secret.length < 32) throw new InvalidConnectorError('webhook.signing_secret must be at least 32 characters');
+    return secret ? { method: 'hmac', signingSecret: secret } : { method: 'none' };
+  }
+
+  private template(raw: string): string {
+    if (!raw) return '';
+    try {
+      JSON.parse(raw);
+    } catch {
+      throw new InvalidConnectorError('webhook.body_template is not JSON');
+    }
+    return raw;
   }
 
   private importSettings(i: crmApi.ImportSettings | undefined): ImportSettings {
@@ -156,7 +177,7 @@ function toProto(c: StoredConnector): crmApi.Connector {
   return {
     tenantId: c.tenantId,
     connectorId: c.connectorId,
-    kind: crmApi.ConnectorKind.CONNECTOR_KIND_FHIR_R4,
+    kind: c.kind === 'webhook' ? crmApi.ConnectorKind.CONNECTOR_KIND_WEBHOOK : crmApi.ConnectorKind.CONNECTOR_KIND_FHIR_R4,
     baseUrl: c.baseUrl,
     enabled: c.enabled,
     flows: c.flows.map(flowEnum),
@@ -166,5 +187,6 @@ function toProto(c: StoredConnector): crmApi.Connector {
     auth: undefined,
     hasCredentials: c.auth.method !== 'none',
     updatedAt: c.updatedAt,
+    webhook: c.kind === 'webhook' ? { signingSecret: '', bodyTemplate: c.webhookTemplate } : undefined,
   };
 }

@@ -1,5 +1,5 @@
 import type { Appointment as FhirAppointment } from '@medplum/fhirtypes';
-import { NonRetryableError, type ReceivedEvent } from '@careloop/bus';
+import { nameBasedId, NonRetryableError, type ReceivedEvent } from '@careloop/bus';
 import { AppointmentChanged, ChangeSource, type AppointmentSnapshot } from '@careloop/contracts';
 import type { Logger } from '@careloop/observability';
 import type { Connection } from '../adapters/connector-registry';
@@ -9,13 +9,14 @@ import { ehrAppointmentSystem, ownSystem } from '../domain/connector';
 import { TransientFhirError } from '../domain/errors';
 import { patientKeyOf } from '../domain/patient-mapping';
 import { assertValidR4 } from '../domain/r4-validation';
+import { appointmentView, webhookBody } from '../domain/webhook-body';
 import type { EventRef, SyncDeps } from './ports';
 import { writeOrPark } from './write-or-park';
 
 /** Attempts at a version-aware write before the event goes back to the bus to be retried later. */
 const CONFLICT_ATTEMPTS = 5;
 
-export type AppointmentOutcome = 'created' | 'updated' | 'unchanged' | 'written-back' | 'skipped';
+export type AppointmentOutcome = 'created' | 'updated' | 'unchanged' | 'written-back' | 'skipped' | 'delivered';
 
 /**
  * What happens when scheduling publishes an appointment change: each of the tenant's FHIR
@@ -67,6 +68,11 @@ export class SyncAppointment {
 
   private async apply(connection: Connection, change: AppointmentChanged): Promise<AppointmentOutcome> {
     const a = change.appointment as AppointmentSnapshot;
+    if (connection.webhook) {
+      // One delivery id per change of the appointment: the CRM dedupes retries and replays on it.
+      await connection.webhook.deliver(nameBasedId(a.tenantId, 'webhook', connection.connector.connectorId, a.appointmentId, String(a.version)), webhookBody(connection.connector.webhookTemplate, appointmentView(change)));
+      return 'delivered';
+    }
     const ehrId = a.externalIds.find((x) => x.system === ehrAppointmentSystem(connection.connector))?.value;
     if (ehrId) {
       if (change.source === ChangeSource.CHANGE_SOURCE_EHR) return 'skipped'; // it came from there

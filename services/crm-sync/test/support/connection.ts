@@ -33,6 +33,7 @@ export function connectionTo(baseUrl: string, options: { tenantId?: string; auth
     mrnSystem: 'urn:oid:1.2.3',
     import: undefined,
     auth: options.auth ?? { method: 'none' },
+    webhookTemplate: '',
     createdAt: new Date(),
     updatedAt: new Date(),
   };

@@ -183,6 +183,7 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
           auth: undefined,
           hasCredentials: false,
           updatedAt: undefined,
+          webhook: undefined,
           ...o,
         },
       });

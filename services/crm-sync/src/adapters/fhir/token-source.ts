@@ -95,7 +95,9 @@ export class SmartBackendTokens implements TokenSource {
 
 export function tokenSourceFor(auth: ConnectorAuth, http: GuardedHttp): TokenSource {
   switch (auth.method) {
-    case 'none': return new NoAuth();
+    case 'none':
+    case 'hmac': // signs bodies, not requests to a FHIR server
+      return new NoAuth();
     case 'bearer': return new StaticBearer(auth.token);
     case 'smart-backend': return new SmartBackendTokens(auth, http);
   }

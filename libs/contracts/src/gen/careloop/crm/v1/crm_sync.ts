@@ -28,6 +28,8 @@ export const protobufFileName = "careloop/crm/v1/crm_sync.proto";
 export enum ConnectorKind {
   CONNECTOR_KIND_UNSPECIFIED = 0,
   CONNECTOR_KIND_FHIR_R4 = 1,
+  /** CONNECTOR_KIND_WEBHOOK - A generic CRM: each event POSTed as JSON to base_url, HMAC-signed (see WebhookSettings). */
+  CONNECTOR_KIND_WEBHOOK = 2,
   UNRECOGNIZED = -1,
 }
 
@@ -39,6 +41,9 @@ export function connectorKindFromJSON(object: any): ConnectorKind {
     case 1:
     case "CONNECTOR_KIND_FHIR_R4":
       return ConnectorKind.CONNECTOR_KIND_FHIR_R4;
+    case 2:
+    case "CONNECTOR_KIND_WEBHOOK":
+      return ConnectorKind.CONNECTOR_KIND_WEBHOOK;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -52,6 +57,8 @@ export function connectorKindToJSON(object: ConnectorKind): string {
       return "CONNECTOR_KIND_UNSPECIFIED";
     case ConnectorKind.CONNECTOR_KIND_FHIR_R4:
       return "CONNECTOR_KIND_FHIR_R4";
+    case ConnectorKind.CONNECTOR_KIND_WEBHOOK:
+      return "CONNECTOR_KIND_WEBHOOK";
     case ConnectorKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -167,6 +174,22 @@ export interface ImportSettings_PractitionersEntry {
   value: string;
 }
 
+/**
+ * Outgoing webhooks of a generic CRM. Each delivery is a POST of JSON with
+ *   X-Careloop-Delivery: a delivery id, the same for every retry of one change (dedupe on it)
+ *   X-Careloop-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(signing_secret, "<t>.<body>")>
+ */
+export interface WebhookSettings {
+  /** Write-only. */
+  signingSecret: string;
+  /**
+   * The body as a JSON template: a string "{{path}}" is replaced by the value at that path of
+   * the event ({{kind}}, {{appointment.status}}, {{appointment.start}}...), keeping its type;
+   * placeholders inside longer strings are interpolated. Empty: the default body.
+   */
+  bodyTemplate: string;
+}
+
 export interface Connector {
   tenantId: string;
   connectorId: string;
@@ -185,7 +208,11 @@ export interface Connector {
   /** Only on PutConnector requests; never returned. */
   auth: ConnectorAuth | undefined;
   hasCredentials: boolean;
-  updatedAt: Date | undefined;
+  updatedAt:
+    | Date
+    | undefined;
+  /** CONNECTOR_KIND_WEBHOOK only (the signing secret is write-only). */
+  webhook: WebhookSettings | undefined;
 }
 
 export interface PutConnectorRequest {
@@ -916,6 +943,99 @@ export const ImportSettings_PractitionersEntry: MessageFns<ImportSettings_Practi
   },
 };
 
+function createBaseWebhookSettings(): WebhookSettings {
+  return { signingSecret: "", bodyTemplate: "" };
+}
+
+export const WebhookSettings: MessageFns<WebhookSettings> = {
+  encode(message: WebhookSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.signingSecret !== "") {
+      writer.uint32(10).string(message.signingSecret);
+    }
+    if (message.bodyTemplate !== "") {
+      writer.uint32(18).string(message.bodyTemplate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebhookSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebhookSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.signingSecret = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bodyTemplate = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebhookSettings {
+    return {
+      signingSecret: isSet(object.signingSecret)
+        ? globalThis.String(object.signingSecret)
+        : isSet(object.signing_secret)
+        ? globalThis.String(object.signing_secret)
+        : "",
+      bodyTemplate: isSet(object.bodyTemplate)
+        ? globalThis.String(object.bodyTemplate)
+        : isSet(object.body_template)
+        ? globalThis.String(object.body_template)
+        : "",
+    };
+  },
+
+  toJSON(message: WebhookSettings): unknown {
+    const obj: any = {};
+    if (message.signingSecret !== "") {
+      obj.signingSecret = message.signingSecret;
+    }
+    if (message.bodyTemplate !== "") {
+      obj.bodyTemplate = message.bodyTemplate;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WebhookSettings>): WebhookSettings {
+    return WebhookSettings.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WebhookSettings>): WebhookSettings {
+    const message = createBaseWebhookSettings();
+    message.signingSecret = object.signingSecret ?? "";
+    message.bodyTemplate = object.bodyTemplate ?? "";
+    return message;
+  },
+};
+
 function createBaseConnector(): Connector {
   return {
     tenantId: "",
@@ -930,6 +1050,7 @@ function createBaseConnector(): Connector {
     auth: undefined,
     hasCredentials: false,
     updatedAt: undefined,
+    webhook: undefined,
   };
 }
 
@@ -974,6 +1095,9 @@ export const Connector: MessageFns<Connector> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(98).fork()).join();
+    }
+    if (message.webhook !== undefined) {
+      WebhookSettings.encode(message.webhook, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -1097,6 +1221,14 @@ export const Connector: MessageFns<Connector> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.webhook = WebhookSettings.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1153,6 +1285,7 @@ export const Connector: MessageFns<Connector> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      webhook: isSet(object.webhook) ? WebhookSettings.fromJSON(object.webhook) : undefined,
     };
   },
 
@@ -1194,6 +1327,9 @@ export const Connector: MessageFns<Connector> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.webhook !== undefined) {
+      obj.webhook = WebhookSettings.toJSON(message.webhook);
+    }
     return obj;
   },
 
@@ -1218,6 +1354,9 @@ export const Connector: MessageFns<Connector> = {
       : undefined;
     message.hasCredentials = object.hasCredentials ?? false;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.webhook = (object.webhook !== undefined && object.webhook !== null)
+      ? WebhookSettings.fromPartial(object.webhook)
+      : undefined;
     return message;
   },
 };
