@@ -1,5 +1,5 @@
 import { Topics, DeliveryStatus, type AccountAlert, type InboundMessage, type MessageStatus } from '@careloop/contracts';
-import { infraEnv, TopicTap } from '@careloop/testing';
+import { infraEnv, TopicTap, waitFor } from '@careloop/testing';
 import { signMetaPayload } from '../src/domain/signature';
 import { APP_SECRET, fixtureBytes, startGateway, VERIFY_TOKEN, type GatewayUnderTest } from './support/gateway-harness';
 
@@ -110,6 +110,26 @@ describe('gateway inbound against real Kafka, FerretDB and Redis', () => {
     expect((await gateway.post('whatsapp', body)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(messages.received().filter((e) => e.payload.messageId === 'wamid.CONCURRENT-0001')).toHaveLength(1);
+  });
+
+  it("after a Redis flush (its keys and its epoch gone), a redelivered recent message is still one event: the store's receipt decides", async () => {
+    const sentAt = Math.floor(Date.now() / 1000) - 30;
+    const body = Buffer.from(
+      fixtureBytes('text_unicode_name.json')
+        .toString('utf8')
+        .replace('wamid.HBgLMzQ2MDAxMTEyMjIVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=', 'wamid.AFTER-FLUSH-0001')
+        .replace('"timestamp":"1763798400"', `"timestamp":"${sentAt}"`),
+    );
+    const count = () => messages.received().filter((e) => e.payload.messageId === 'wamid.AFTER-FLUSH-0001').length;
+    expect((await gateway.post('whatsapp', body)).status).toBe(200);
+    await waitFor('the first event', () => (count() === 1 ? true : undefined), 15_000);
+    // The receipt is written behind the answer; give it its moment before Redis forgets.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const redis = gateway.running.context.redis;
+    await redis?.del(`inbound:${gateway.tenants.spain}:whatsapp:wamid.AFTER-FLUSH-0001`, 'inbound-dedupe-epoch');
+    expect((await gateway.post('whatsapp', body)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(count()).toBe(1);
   });
 
   it('answers every bad input with a 4xx and publishes nothing', async () => {

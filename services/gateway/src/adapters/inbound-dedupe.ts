@@ -10,6 +10,16 @@ const CLAIM_TTL_MS = 30_000;
 
 export type ClaimResult = 'claimed' | 'duplicate' | 'busy';
 
+export interface DedupeClaim {
+  readonly key: string;
+  readonly tenantId: string;
+  /** When the patient sent the message (Meta's timestamp). */
+  readonly sentAt: Date;
+}
+
+/** Meta's clock and ours (both NTP-synced) may disagree a little: messages this close to the epoch also check the store. */
+const CLOCK_SKEW_MS = 30_000;
+
 interface ReceiptDoc {
   _id: string;
   tenantId: string;
@@ -31,7 +41,6 @@ const EPOCH_KEY = 'inbound-dedupe-epoch';
 
 export class InboundDedupe {
   private readonly receipts: Model<ReceiptDoc>;
-  private trustedUntilChecked = 0;
   // Receipts of webhooks answered at about the same time share one insert (group commit):
   // one round trip per webhook would cap the gateway at the store's write latency.
   private readonly receiptWrites = new GroupCommit<ReceiptDoc>((docs) =>
@@ -63,60 +72,55 @@ export class InboundDedupe {
    * Claims each key. `claimed`: ours to publish; `duplicate`: already published;
    * `busy`: another delivery of the same message is being published right now.
    */
-  async claim(keys: readonly { key: string; tenantId: string }[], owner: string): Promise<Map<string, ClaimResult>> {
+  async claim(keys: readonly DedupeClaim[], owner: string, now = Date.now()): Promise<Map<string, ClaimResult>> {
     const results = new Map<string, ClaimResult>();
     if (keys.length === 0) return results;
-    const pipeline = this.redis.multi();
+    // Since when Redis has held our keys: an epoch key written once, never expiring. A Redis that
+    // lost its data lost this key too, and this claim starts a new epoch. Read in the same round
+    // trip as the claims, so a flush is noticed at once.
+    const pipeline = this.redis.multi().set(EPOCH_KEY, String(now), 'NX').get(EPOCH_KEY);
     for (const { key } of keys) pipeline.set(key, `pending:${owner}`, 'PX', CLAIM_TTL_MS, 'NX', 'GET');
-    const replies = (await pipeline.exec()) ?? [];
-    const claimed: string[] = [];
-    keys.forEach(({ key }, i) => {
+    const [, epochReply, ...replies] = (await pipeline.exec()) ?? [];
+    const claimed: DedupeClaim[] = [];
+    keys.forEach((claim, i) => {
       const [error, previous] = replies[i] ?? [new Error('no reply'), null];
       if (error) throw error;
-      if (previous === null) claimed.push(key);
-      else results.set(key, typeof previous === 'string' && previous.startsWith('pending:') ? 'busy' : 'duplicate');
+      if (previous === null) claimed.push(claim);
+      else results.set(claim.key, typeof previous === 'string' && previous.startsWith('pending:') ? 'busy' : 'duplicate');
     });
-    // Redis may have lost keys (restart, flush): then, and only then, the durable receipts decide.
-    if (claimed.length > 0 && !(await this.redisRemembersRetention())) {
-      // Point lookups: FerretDB v1 does not push \$in down (see MongoProcessedEvents).
-      const found = await Promise.all(claimed.map((key) => this.receipts.findById(key, { _id: 1 }).lean().exec()));
-      const known = new Set(found.flatMap((d) => (d ? [d._id] : [])));
-      for (const key of claimed) {
-        if (known.has(key)) {
-          results.set(key, 'duplicate');
-          await this.redis.set(key, 'done', 'PX', DEDUPE_RETENTION_MS);
-        } else results.set(key, 'claimed');
-      }
+    if (claimed.length === 0) return results;
+    // Redis answers for every message sent since its epoch; only an older message (a Meta retry
+    // across a Redis flush or restart) needs the durable receipts.
+    const since = Number(epochReply?.[1]) || now;
+    const older = claimed.filter((c) => c.sentAt.getTime() < since + CLOCK_SKEW_MS);
+    // Point lookups: FerretDB v1 does not push \$in down (see MongoProcessedEvents).
+    const found = await Promise.all(older.map((c) => this.receipts.findById(c.key, { _id: 1 }).lean().exec()));
+    const known = new Set(found.flatMap((d) => (d ? [d._id] : [])));
+    for (const { key } of claimed) {
+      if (known.has(key)) {
+        results.set(key, 'duplicate');
+        await this.redis.set(key, 'done', 'PX', DEDUPE_RETENTION_MS);
+      } else results.set(key, 'claimed');
     }
     return results;
   }
 
-  /**
-   * Whether Redis has held our dedupe keys for at least the retention period:
-   * an epoch key written once (never expiring) says since when. If Redis lost
-   * its data, the key is younger than 8 days and the store is consulted.
-   */
-  private async redisRemembersRetention(now = Date.now()): Promise<boolean> {
-    if (this.trustedUntilChecked > now) return true;
-    const since = Number(await this.redis.get(EPOCH_KEY));
-    if (!since) {
-      await this.redis.set(EPOCH_KEY, String(now), 'NX');
-      return false;
-    }
-    const trusted = now - since >= DEDUPE_RETENTION_MS;
-    // Re-check every minute: a Redis restart would drop the epoch key.
-    if (trusted) this.trustedUntilChecked = now + 60_000;
-    return trusted;
-  }
-
-  /** After Kafka acknowledged: remember for 8 days, in Redis and in the store. */
-  async confirm(keys: readonly { key: string; tenantId: string }[], now = new Date()): Promise<void> {
+  /** After Kafka acknowledged: remember for 8 days in Redis, the line every claim asks first. */
+  async confirm(keys: readonly { key: string }[]): Promise<void> {
     if (keys.length === 0) return;
     const pipeline = this.redis.multi();
     for (const { key } of keys) pipeline.set(key, 'done', 'PX', DEDUPE_RETENTION_MS);
     await pipeline.exec();
+  }
+
+  /**
+   * The durable receipts behind Redis, for retries that outlive Redis's memory. Grouped with
+   * other webhooks' receipts; the webhook's answer does not wait for them (its events carry
+   * name-based ids, so a duplicate that slipped through both lines is still dropped by consumers).
+   */
+  writeReceipts(keys: readonly { key: string; tenantId: string }[], now = new Date()): Promise<void> {
     const expiresAt = new Date(now.getTime() + DEDUPE_RETENTION_MS);
-    await Promise.all(keys.map(({ key, tenantId }) => this.receiptWrites.add({ _id: key, tenantId, receivedAt: now, expiresAt })));
+    return Promise.all(keys.map(({ key, tenantId }) => this.receiptWrites.add({ _id: key, tenantId, receivedAt: now, expiresAt }))).then(() => undefined);
   }
 
   /** Publishing failed: let the next delivery try again. Only our own claims are released. */

@@ -8,7 +8,7 @@ import { WebhookShapeError } from '../channels/webhook-errors';
 import { verifyMetaSignature } from '../domain/signature';
 import { nameBasedId as eventIdFor, type EventBus, type PublishOptions } from '@careloop/bus';
 import type { EndpointRegistry } from '../domain/endpoint-registry';
-import { InboundDedupe } from '../adapters/inbound-dedupe';
+import { InboundDedupe, type DedupeClaim } from '../adapters/inbound-dedupe';
 import type { ConversationWindow } from '../adapters/conversation-window';
 import type { GatewayMetrics } from '../adapters/gateway-metrics';
 
@@ -89,6 +89,7 @@ export class ReceiveWebhook {
     const claims = delivery.messages.map(({ endpointId, message }) => ({
       key: InboundDedupe.key(binding(endpointId).tenantId, channel, message.messageId),
       tenantId: binding(endpointId).tenantId,
+      sentAt: message.sentAt ?? receivedAt,
     }));
     const claimed = await this.claimAll(claims, owner);
     if (claimed === 'busy') {
@@ -97,7 +98,7 @@ export class ReceiveWebhook {
     }
 
     const pending: Pending[] = [];
-    const ours: { key: string; tenantId: string }[] = [];
+    const ours: DedupeClaim[] = [];
     delivery.messages.forEach(({ endpointId, message }, i) => {
       const claim = claims[i];
       if (!claim || claimed.get(claim.key) !== 'claimed') {
@@ -152,18 +153,21 @@ export class ReceiveWebhook {
     }
 
     // The events are durable: from here on a failure must not turn into a non-200.
-    await this.deps.dedupe.confirm(ours, receivedAt).catch((error: unknown) => {
-      this.deps.logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' } }, 'dedupe receipts not written');
-    });
-    for (const { endpointId, message } of delivery.messages) {
-      await this.deps.window.recordInbound(endpointId, message.from?.channelUserId ?? '', message.sentAt ?? receivedAt).catch(() => undefined);
-    }
+    const notRemembered = (error: unknown) => this.deps.logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' } }, 'dedupe receipts not written');
+    this.deps.dedupe.writeReceipts(ours, receivedAt).catch(notRemembered);
+    // Independent Redis writes: one round trip's wait, not one per write.
+    await Promise.all([
+      this.deps.dedupe.confirm(ours).catch(notRemembered),
+      ...delivery.messages.map(({ endpointId, message }) =>
+        this.deps.window.recordInbound(endpointId, message.from?.channelUserId ?? '', message.sentAt ?? receivedAt).catch(() => undefined),
+      ),
+    ]);
     metrics.webhookAccepted(channel, delivery.messages.length, delivery.statuses.length, delivery.ignoredFields.length);
     return { status: 200, body: { result: 'accepted' } };
   }
 
   /** Claims every message; waits out concurrent deliveries of the same message for a short while. */
-  private async claimAll(claims: { key: string; tenantId: string }[], owner: string): Promise<Map<string, 'claimed' | 'duplicate'> | 'busy'> {
+  private async claimAll(claims: DedupeClaim[], owner: string): Promise<Map<string, 'claimed' | 'duplicate'> | 'busy'> {
     const settled = new Map<string, 'claimed' | 'duplicate'>();
     let open = claims;
     const deadline = Date.now() + BUSY_WAIT_MS;
