@@ -111,7 +111,7 @@ describe('appointment reminders (real Kafka, FerretDB, Redis)', () => {
 
     const reschedule = await r.press(patient, `rem:reschedule:${reminderId}`);
     const [handOver] = await r.answersTo(reschedule, 1);
-    expect(handOver?.content?.$case === 'replyButtons' ? handOver.content.value.buttons.map((b) => b.id) : []).toEqual([`sched:reschedule:${appointmentId}`]);
+    expect(handOver?.content?.$case === 'replyButtons' ? handOver.content.value.buttons.map((b) => b.id) : []).toEqual([`sched:mv:${appointmentId}`]);
 
     const cancel = await r.press(patient, `rem:cancel:${reminderId}`);
     const [said] = await r.answersTo(cancel, 1);

@@ -63,7 +63,7 @@ export class AnswerReminderTurn {
         // The booking dialogue is scheduling's; its button hands the patient over with the appointment to move.
         const handOver = buttonsMessage({
           body: this.messages.t(language, 'appointment.reschedule'),
-          buttons: [{ id: `sched:reschedule:${record.appointmentId}`, title: this.messages.t(language, 'appointment.reply.choose') }],
+          buttons: [{ id: `sched:mv:${record.appointmentId}`, title: this.messages.t(language, 'appointment.reply.choose') }],
         });
         return answer([handOver], { kind: 'done', reason: 'reschedule-requested' });
       }
