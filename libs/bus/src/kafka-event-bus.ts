@@ -48,6 +48,12 @@ export interface KafkaBusOptions {
    * or each would take half of the other's partitions.
    */
   readonly groupPrefix?: string;
+  /**
+   * Where a consumer group without committed offsets starts when its consumer does not say:
+   * the earliest offset (default: nothing published before a new deployment is lost) or the
+   * latest (a test platform on a shared cluster, whose history belongs to other runs).
+   */
+  readonly newGroupsStartAt?: 'earliest' | 'latest';
 }
 
 interface PendingRecord {
@@ -139,7 +145,8 @@ export class KafkaEventBus implements EventBus {
   consumer(options: ConsumerOptions): EventConsumer {
     if (this.closed) throw new BusClosedError();
     const group = `${this.options.groupPrefix ?? ''}${options.group}`;
-    const consumer = new KafkaEventConsumer(this.kafka, { ...options, group }, {
+    const fromBeginning = options.fromBeginning ?? this.options.newGroupsStartAt !== 'latest';
+    const consumer = new KafkaEventConsumer(this.kafka, { ...options, group, fromBeginning }, {
       metrics: this.metrics,
       logger: this.options.logger,
       deadLetter: (topic, message) => this.publishRaw(deadLetterTopic(topic), message),

@@ -7,7 +7,7 @@ import type { Connection } from 'mongoose';
 import { DeadLetter, deadLetterTopic, type EventDefinition, type InboundMessage } from '@careloop/contracts';
 import { KafkaEventBus, NonRetryableError, on, type EventConsumer } from '@careloop/bus';
 import { connectMongo, MongoProcessedEvents } from '@careloop/store';
-import { infraEnv, installInMemoryTracing, repoRoot, uniqueName, waitFor, type InMemoryTracing } from '@careloop/testing';
+import { infraEnv, installInMemoryTracing, kafkaClient, repoRoot, sleep, uniqueName, waitFor, type InMemoryTracing } from '@careloop/testing';
 import { effectsModel } from './fixtures/effects';
 import { testEvent, textMessage } from './fixtures/test-events';
 
@@ -151,6 +151,33 @@ describe('KafkaEventBus against a real Kafka broker', () => {
       for (const s of seen) expect([...s].sort()).toEqual(ids.map((e) => e.id).sort());
     } finally {
       await Promise.allSettled(copies.map((c) => c.close()));
+    }
+  });
+
+  it('starts a new group at the latest offset when the bus says so, and at the earliest by default', async () => {
+    const definition = await provisioned('new-groups-start');
+    const before = await bus.publish(definition, textMessage('wamid.ngs.1', 'before'), { key: 'k1', tenantId: 'tenant-a' });
+    const latest = new KafkaEventBus({ brokers, service: 'bus-test', groupPrefix: 'latest.', newGroupsStartAt: 'latest' });
+    const admin = kafkaClient(brokers.join(','), 'bus-test-admin').admin();
+    await admin.connect();
+    const seen = { latest: new Set<string>(), earliest: new Set<string>() };
+    try {
+      await latest.connect();
+      const group = uniqueName('ngs');
+      const late = latest.consumer({ group, handlers: [on(definition, async (event) => void seen.latest.add(event.id))] });
+      const early = bus.consumer({ group: uniqueName('ngs'), handlers: [on(definition, async (event) => void seen.earliest.add(event.id))] });
+      consumers.push(late, early);
+      await late.start();
+      await early.start();
+      await waitFor('the earliest group to read the older event', () => (seen.earliest.has(before.id) ? true : undefined), 60_000);
+      await waitFor('the latest group to have its partitions', async () => ((await admin.describeGroups([`latest.${group}`])).groups[0]?.state === 'Stable' ? true : undefined), 60_000);
+      await sleep(2_000);
+      const after = await bus.publish(definition, textMessage('wamid.ngs.2', 'after'), { key: 'k2', tenantId: 'tenant-a' });
+      await waitFor('both groups to read the newer event', () => (seen.latest.has(after.id) && seen.earliest.has(after.id) ? true : undefined), 60_000);
+      expect(seen.latest.has(before.id)).toBe(false);
+    } finally {
+      await latest.close();
+      await admin.disconnect();
     }
   });
 

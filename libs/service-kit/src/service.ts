@@ -130,7 +130,7 @@ export async function startService<S extends z.ZodObject>(definition: ServiceDef
 
     let processedEvents: MongoProcessedEvents | undefined;
     if (definition.needs.kafka && config.KAFKA_BROKERS) {
-      bus = new KafkaEventBus({ brokers: config.KAFKA_BROKERS, service: definition.name, clientId: config.KAFKA_CLIENT_ID, groupPrefix: config.KAFKA_CONSUMER_GROUP_PREFIX, logger, metrics });
+      bus = new KafkaEventBus({ brokers: config.KAFKA_BROKERS, service: definition.name, clientId: config.KAFKA_CLIENT_ID, groupPrefix: config.KAFKA_CONSUMER_GROUP_PREFIX, newGroupsStartAt: config.KAFKA_NEW_GROUPS_START_AT, logger, metrics });
       const b = bus;
       readiness.add('kafka', () => b.isConnected());
       if (config.KAFKA_TOPIC_PROVISIONING && definition.topics?.length) {
