@@ -1,16 +1,36 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { AppointmentStatus, BookingChannel, Topics, type AppointmentChanged } from '@careloop/contracts';
-import { infraEnv, installInMemoryTracing, TopicTap, waitFor, type InMemoryTracing } from '@careloop/testing';
+import { DateTime } from 'luxon';
+import {
+  AppointmentChangeKind,
+  AppointmentStatus,
+  BookingChannel,
+  ChangeSource,
+  PatientResponse,
+  ReminderKind,
+  Topics,
+  remindersApi,
+  type AppointmentChanged,
+  type AppointmentSnapshot,
+  type ObservationRecorded,
+} from '@careloop/contracts';
+import { infraEnv, installInMemoryTracing, TopicTap, uniqueName, waitFor, type InMemoryTracing } from '@careloop/testing';
 import type { ReceivedMessage, SimulatedPatient } from '@careloop/cloud-api-simulator';
 import { Catalog as RoutingCatalog } from '@careloop/routing/i18n/catalog';
 import { Catalog as TriageCatalog } from '@careloop/triage/i18n/catalog';
 import { Catalog as SchedulingCatalog } from '@careloop/scheduling/i18n/catalog';
-import { startPlatform, type Platform } from './support/platform';
+import { Catalog as RemindersCatalog } from '@careloop/reminders/i18n/catalog';
+import { Catalog as SurveyCatalog } from '@careloop/analytics/i18n/catalog';
+import { startPlatform, WHATSAPP_NUMBER, type Platform } from './support/platform';
+import { bookFrom, practitionerId, seedNetwork, whatsappRecipient, DEPARTMENTS, FACILITY_ID, FACILITY_NAME, MADRID } from './support/network';
 
 const routingText = RoutingCatalog.load();
 const triageText = TriageCatalog.load();
 const schedulingText = SchedulingCatalog.load();
+const remindersText = RemindersCatalog.load();
+const surveyText = SurveyCatalog.load();
 const HOSPITAL = 'Hospital Demo';
+/** Every report below covers the days any journey's appointment can fall on. */
+const PERIOD = { from: DateTime.now().setZone(MADRID).minus({ days: 1 }).toISODate() ?? '', to: DateTime.now().setZone(MADRID).plus({ days: 3 }).toISODate() ?? '' };
 
 /**
  * The patient journeys of the brief, across the running platform: a patient writes to the
@@ -22,20 +42,23 @@ describe('patient journeys end to end', () => {
   let platform: Platform;
   let tracing: InMemoryTracing;
   let appointments: TopicTap<AppointmentChanged>;
+  let observations: TopicTap<ObservationRecorded>;
 
   beforeAll(async () => {
     tracing = installInMemoryTracing();
     platform = await startPlatform();
     appointments = await TopicTap.start(infraEnv().KAFKA_BROKERS, Topics.appointmentChanged, [platform.tenantId]);
-    await seedGeneralPractice(platform);
-    // Ready means every consumer group has its partitions: the first answer proves routing's.
+    observations = await TopicTap.start(infraEnv().KAFKA_BROKERS, Topics.observationRecorded, [platform.tenantId]);
+    await seedNetwork(platform.scheduling, platform.tenantId);
+    // The platform is started once every consumer group has caught up; a first answer proves the path through gateway and routing.
     const first = platform.patient('Warm-up');
     await first.sendText('Hello');
-    await first.waitForMessage(() => true, 180_000);
-  }, 240_000);
+    await first.waitForMessage(() => true, 60_000);
+  }, 360_000);
 
   afterAll(async () => {
     await appointments.stop();
+    await observations.stop();
     await platform.stop();
     await tracing.uninstall();
   });
@@ -45,6 +68,12 @@ describe('patient journeys end to end', () => {
     patient.waitForMessage(predicate, 60_000).catch((error: unknown) => {
       throw new Error(`${what}: not received. Transcript:\n${patient.renderTranscript()}`, { cause: error });
     });
+
+  /** A message the patient has received at any time, or the next one that matches. */
+  const receivedOrNext = (patient: SimulatedPatient, predicate: (m: ReceivedMessage) => boolean, what: string) => {
+    const found = patient.messages().find(predicate);
+    return found ? Promise.resolve(found) : expectMessage(patient, predicate, what);
+  };
 
   /** First contact through consent to the menu, in Spanish. */
   async function consentedSpanishPatient(name: string): Promise<SimulatedPatient> {
@@ -72,7 +101,7 @@ describe('patient journeys end to end', () => {
   it('2. booking: department, then slots as an interactive list, then confirmation; the appointment exists in scheduling', async () => {
     const patient = await consentedSpanishPatient('Carmen');
     await patient.replyList('menu:book');
-    const departments = await expectMessage(patient, (m) => m.listRows.length > 0, 'the departments as a list');
+    const departments = await expectMessage(patient, (m) => m.listRows.some((r) => r.id.startsWith('sched:dep:')), 'the departments as a list');
     expect(departments.listRows.map((r) => r.id)).toContain('sched:dep:general-practice');
     await patient.replyList('sched:dep:general-practice');
     const practitioners = await expectMessage(patient, (m) => m.listRows.length > 0, 'practitioners or first available');
@@ -177,6 +206,217 @@ describe('patient journeys end to end', () => {
       'process messaging.outbound-command.v1',
     ]));
   });
+
+  /** A consented Spanish patient, with routing's contact id for them. */
+  async function consentedBooker(name: string): Promise<{ patient: SimulatedPatient; contactId: string; waId: string; language: string }> {
+    const patient = await consentedSpanishPatient(name);
+    return { patient, contactId: await platform.contactIdOf(patient), waId: patient.waId ?? '', language: 'es' };
+  }
+
+  /** Books the first slot that starts 24 hours from now (less 45 s: reminders sends one due within the last minute at once). */
+  const bookTomorrow = (departmentId: string, who: { contactId: string; waId: string; language: string }) =>
+    bookFrom(platform.scheduling, platform.tenantId, WHATSAPP_NUMBER, departmentId, new Date(Date.now() + 24 * 3_600_000 - 45_000), who);
+
+  /** The reminder of an appointment as the patient sees it: its text and its three buttons. */
+  async function reminderOf(patient: SimulatedPatient, appointment: AppointmentSnapshot): Promise<ReceivedMessage> {
+    const when = DateTime.fromJSDate(appointment.start ?? new Date(0), { zone: MADRID }).setLocale('es');
+    const reminder = await expectMessage(patient, (m) => m.buttons.some((b) => b.id.startsWith('rem:confirm:')), 'the 24 h reminder with buttons');
+    expect(bodyOf(reminder)).toContain(when.toLocaleString(DateTime.TIME_SIMPLE));
+    expect(bodyOf(reminder)).toContain(FACILITY_NAME);
+    expect(bodyOf(reminder)).toContain(remindersText.t('es', 'appointment.ask'));
+    expect(reminder.buttons.map((b) => b.title)).toEqual(['appointment.reply.confirm', 'appointment.reply.reschedule', 'appointment.reply.cancel'].map((k) => remindersText.t('es', k as 'appointment.reply.confirm')));
+    return reminder;
+  }
+
+  const changeOf = (what: string, appointmentId: string, kind: AppointmentChangeKind) =>
+    waitFor(what, () => appointments.received().find((e) => e.payload.appointment?.appointmentId === appointmentId && e.payload.kind === kind)?.payload.appointment, 30_000);
+
+  /** A report's figures, once `ready` holds (analytics consumes asynchronously). */
+  const reportWhen = (name: Parameters<Platform['report']>[0], query: Record<string, string>, ready: (values: Record<string, number | null>) => boolean) =>
+    waitFor(`the ${name} report`, async () => {
+      const report = await platform.report(name, { ...PERIOD, ...query });
+      return ready(report.total.values) ? report : undefined;
+    }, 45_000);
+
+  it('3. the reminder comes 24 h before with buttons; "Confirm" is recorded in scheduling and shows in analytics', async () => {
+    const who = await consentedBooker('Alba');
+    const appointment = await bookTomorrow(DEPARTMENTS.cardiology.id, who);
+    const reminder = await reminderOf(who.patient, appointment);
+    const confirm = reminder.buttons.find((b) => b.id.startsWith('rem:confirm:'))!;
+    await who.patient.replyButton(confirm.id);
+    const when = DateTime.fromJSDate(appointment.start ?? new Date(0), { zone: MADRID }).setLocale('es');
+    const thanks = await expectMessage(who.patient, (m) => bodyOf(m).startsWith(remindersText.t('es', 'appointment.confirmed', { date: '', time: '' }).slice(0, 12)), 'the confirmation thanks');
+    expect(bodyOf(thanks)).toContain(when.toLocaleString(DateTime.TIME_SIMPLE));
+
+    const confirmed = await changeOf('the confirmation in scheduling', appointment.appointmentId, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_CONFIRMED);
+    expect(confirmed.patientResponse).toBe(PatientResponse.PATIENT_RESPONSE_ACCEPTED);
+    expect(confirmed.status).toBe(AppointmentStatus.APPOINTMENT_STATUS_BOOKED);
+
+    // Staff's view: the reminders report counts the sent and confirmed reminder; the no-show report attributes the appointment to "confirmed".
+    const reminders = await reportWhen('reminders', { department: DEPARTMENTS.cardiology.id }, (v) => v['confirmed'] === 1);
+    // Not `reminders`: a reminder sent at once (booked inside its offset) is planned again, and skipped, on the confirmed version (docs/e2e.md, known issues).
+    expect(reminders.total.values).toMatchObject({ sent: 1, confirmed: 1, confirmed_rate: 1 });
+    const noShow = await reportWhen('no-show', { department: DEPARTMENTS.cardiology.id, group_by: 'reminder_outcome' }, (v) => v['appointments'] === 1);
+    expect(noShow.rows.map((r) => [r.key, r.values['appointments'], r.values['no_shows']])).toEqual([['confirmed', 1, 0]]);
+  }, 180_000);
+
+  it('4. "Cancel" from the reminder frees the slot and a waitlisted patient is offered it; "Change time" leads to new slots', async () => {
+    const waiting = await consentedBooker('Nieves');
+    await platform.scheduling.joinWaitlist({
+      tenantId: platform.tenantId,
+      departmentId: DEPARTMENTS.dermatology.id,
+      practitionerId: '',
+      facilityId: '',
+      patientId: waiting.contactId,
+      contactId: waiting.contactId,
+      endpoint: platform.endpoint,
+      recipient: whatsappRecipient(waiting.waId),
+      language: 'es',
+      currentAppointmentId: '',
+      before: undefined,
+      requestId: uniqueName('wl'),
+    });
+    const [leaving, moving] = [await consentedBooker('Belén'), await consentedBooker('Ramón')];
+    const cancelled = await bookTomorrow(DEPARTMENTS.dermatology.id, leaving);
+    const moved = await bookTomorrow(DEPARTMENTS.dermatology.id, moving);
+
+    // Cancel: the patient is told, scheduling cancels, and the freed slot goes to the waitlist.
+    const toCancel = await reminderOf(leaving.patient, cancelled);
+    await leaving.patient.replyButton(toCancel.buttons.find((b) => b.id.startsWith('rem:cancel:'))!.id);
+    await expectMessage(leaving.patient, (m) => bodyOf(m).startsWith(remindersText.t('es', 'appointment.cancelled', { date: '', time: '' }).slice(0, 12)), 'the cancellation notice');
+    const gone = await changeOf('the cancellation in scheduling', cancelled.appointmentId, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_CANCELLED);
+    expect(gone.status).toBe(AppointmentStatus.APPOINTMENT_STATUS_CANCELLED);
+    const offer = await expectMessage(waiting.patient, (m) => m.buttons.some((b) => b.id.startsWith('sched:wl:yes:')), 'the waitlist offer');
+    expect(bodyOf(offer)).toContain(DateTime.fromJSDate(cancelled.start ?? new Date(0), { zone: MADRID }).setLocale('es').toLocaleString(DateTime.TIME_SIMPLE));
+    await waiting.patient.replyButton(offer.buttons.find((b) => b.id.startsWith('sched:wl:yes:'))!.id);
+    const taken = await waitFor('the offered slot booked for the waitlisted patient', () => appointments.received().find((e) => e.payload.appointment?.contactId === waiting.contactId && e.payload.appointment.status === AppointmentStatus.APPOINTMENT_STATUS_BOOKED)?.payload.appointment, 30_000);
+    expect(taken.slotId).toBe(cancelled.slotId);
+
+    // Change time: the reminder hands the patient to the booking dialogue's slots; the pick moves the appointment.
+    const toMove = await reminderOf(moving.patient, moved);
+    await moving.patient.replyButton(toMove.buttons.find((b) => b.id.startsWith('rem:reschedule:'))!.id);
+    const handOver = await expectMessage(moving.patient, (m) => m.buttons.some((b) => b.id.startsWith('sched:')), 'the "choose a new time" button');
+    expect(bodyOf(handOver)).toBe(remindersText.t('es', 'appointment.reschedule'));
+    await moving.patient.replyButton(handOver.buttons[0]!.id);
+    const slots = await expectMessage(moving.patient, (m) => m.listRows.some((r) => r.id.startsWith('sched:slot:')), 'free slots to move to');
+    await moving.patient.replyList(slots.listRows.find((r) => r.id.startsWith('sched:slot:'))!.id);
+    const confirm = await expectMessage(moving.patient, (m) => m.buttons.some((b) => b.id.startsWith('sched:ok:')), 'the confirmation buttons');
+    await moving.patient.replyButton(confirm.buttons.find((b) => b.id.startsWith('sched:ok:'))!.id);
+    await expectMessage(moving.patient, (m) => bodyOf(m).startsWith(schedulingText.t('es', 'moved.body', { date: '', time: '', practitioner: '', department: '', facility: '' }).slice(0, 20)), 'the moved-appointment message');
+    const rescheduled = await changeOf('the reschedule in scheduling', moved.appointmentId, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_RESCHEDULED);
+    expect(rescheduled.slotId).not.toBe(moved.slotId);
+    expect(rescheduled.rescheduleCount).toBe(1);
+  }, 240_000);
+
+  it('5. an appointment passes without arrival: the sweep marks it no-show and analytics’ no-show rate updates', async () => {
+    const [absent, present] = [await consentedBooker('Hugo'), await consentedBooker('Sara')];
+    const department = DEPARTMENTS.orthopedics;
+    const before = await platform.report('no-show', { ...PERIOD, department: department.id });
+    expect(before.total.values['appointments']).toBe(0);
+    // Two appointments the EHR booked for this morning, ended an hour and a half ago; one patient came.
+    const imported = async (who: { contactId: string; waId: string }, value: string) =>
+      (
+        await platform.scheduling.importAppointment({
+          tenantId: platform.tenantId,
+          externalId: { system: 'urn:e2e:ehr', value },
+          practitionerId: practitionerId(department.id, 0),
+          facilityId: FACILITY_ID,
+          departmentId: department.id,
+          serviceType: 'consultation',
+          start: new Date(Date.now() - 120 * 60_000),
+          end: new Date(Date.now() - 90 * 60_000),
+          status: AppointmentStatus.APPOINTMENT_STATUS_BOOKED,
+          patientId: who.contactId,
+          contactId: who.contactId,
+          cancellationReason: '',
+          language: 'es',
+          endpoint: platform.endpoint,
+          recipient: whatsappRecipient(who.waId),
+        })
+      ).appointment!;
+    const missed = await imported(absent, uniqueName('ehr'));
+    const attended = await imported(present, uniqueName('ehr'));
+    await platform.scheduling.markAttendance({ tenantId: platform.tenantId, appointmentId: attended.appointmentId, status: AppointmentStatus.APPOINTMENT_STATUS_ARRIVED, source: ChangeSource.CHANGE_SOURCE_STAFF });
+
+    const noShow = await changeOf('the no-show mark', missed.appointmentId, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_NO_SHOW);
+    expect(noShow.status).toBe(AppointmentStatus.APPOINTMENT_STATUS_NOSHOW);
+    const { appointments: listed } = await platform.scheduling.listAppointments({ tenantId: platform.tenantId, patientId: '', contactId: absent.contactId, upcomingOnly: false });
+    expect(listed.map((a) => a.status)).toEqual([AppointmentStatus.APPOINTMENT_STATUS_NOSHOW]);
+    const after = await reportWhen('no-show', { department: department.id }, (v) => v['appointments'] === 2 && v['no_shows'] === 1);
+    expect(after.total.values).toMatchObject({ appointments: 2, no_shows: 1, attended: 1, no_show_rate: 0.5 });
+  }, 180_000);
+
+  it('6. CSAT: after a fulfilled visit the survey comes; the rating and comment show in the CSAT report', async () => {
+    const who = await consentedBooker('Teresa');
+    const department = DEPARTMENTS.pediatrics;
+    // Booked for within the hour (its 24 h reminder is past, so none is sent), then attended and fulfilled.
+    const visit = await bookFrom(platform.scheduling, platform.tenantId, WHATSAPP_NUMBER, department.id, new Date(Date.now() + 10 * 60_000), who);
+    await platform.scheduling.markAttendance({ tenantId: platform.tenantId, appointmentId: visit.appointmentId, status: AppointmentStatus.APPOINTMENT_STATUS_FULFILLED, source: ChangeSource.CHANGE_SOURCE_STAFF });
+
+    const survey = await expectMessage(who.patient, (m) => m.listRows.some((r) => r.id.startsWith('survey:rate:')), 'the survey as a list of ratings');
+    expect(bodyOf(survey)).toBe(surveyText.t('es', 'survey.ask.visit', { facility: FACILITY_NAME }));
+    expect(survey.listRows.map((r) => r.title)).toEqual(['r5', 'r4', 'r3', 'r2', 'r1'].map((r) => surveyText.t('es', `survey.row.${r}.title` as 'survey.row.r5.title')));
+    await who.patient.replyList(survey.listRows[0]!.id);
+    await expectMessage(who.patient, (m) => bodyOf(m) === surveyText.t('es', 'survey.comment.ask'), 'the question for a comment');
+    await who.patient.sendText('Muy amables y puntuales, gracias');
+    await expectMessage(who.patient, (m) => bodyOf(m) === surveyText.t('es', 'survey.thanks'), 'the thanks');
+
+    const csat = await reportWhen('csat', { department: department.id }, (v) => v['responses'] === 1 && v['comments'] === 1);
+    expect(csat.total.values).toMatchObject({ surveys_sent: 1, responses: 1, rating_5: 1, csat: 1, average_rating: 5, comments: 1, comments_positive: 1 });
+  }, 180_000);
+
+  // Last: it moves reminders' clock forward to 08:00 in the patient's zone, which would fire every other journey's pending reminders early.
+  it('10. medication and glucose reminders come at 08:00 in the patient’s time zone; a glucose reply becomes an observation', async () => {
+    const who = await consentedBooker('Guadalupe');
+    const zone = 'America/Mexico_City';
+    const plan = (kind: ReminderKind, extra: Partial<remindersApi.CreatePlanRequest>) =>
+      platform.reminders.createPlan(
+        remindersApi.CreatePlanRequest.fromPartial({
+          tenantId: platform.tenantId,
+          planId: uniqueName('plan'),
+          kind,
+          facilityId: FACILITY_ID,
+          departmentId: DEPARTMENTS.generalPractice.id,
+          contactId: who.contactId,
+          patientId: who.contactId,
+          endpoint: platform.endpoint,
+          recipient: whatsappRecipient(who.waId),
+          language: 'es',
+          timeZone: zone,
+          timesOfDay: ['08:00'],
+          startDate: DateTime.now().setZone(zone).toISODate() ?? '',
+          ...extra,
+        }),
+      );
+    const medication = await plan(ReminderKind.REMINDER_KIND_MEDICATION, { medicationLabel: 'Metformina 850 mg' });
+    const glucose = await plan(ReminderKind.REMINDER_KIND_VITAL_SIGN, { vitalSign: remindersApi.VitalSign.VITAL_SIGN_BLOOD_GLUCOSE });
+    const eight = medication.nextDueAt ?? new Date(0);
+    expect(DateTime.fromJSDate(eight, { zone }).toFormat('HH:mm')).toBe('08:00');
+    expect(glucose.nextDueAt).toEqual(eight);
+
+    // Time passes until 08:00 in Mexico City: reminders restarts with its clock there (configuration, no patched code).
+    await platform.restart('reminders', { REMINDERS_CLOCK_OFFSET_MS: String(eight.getTime() - Date.now() + 1_000) });
+
+    // Both at the same minute, in either order.
+    const dose = await receivedOrNext(who.patient, (m) => m.buttons.some((b) => b.id.startsWith('rem:taken:')), 'the medication reminder');
+    const prompt = await receivedOrNext(who.patient, (m) => m.buttons.some((b) => b.id.startsWith('rem:reading:')), 'the glucose prompt').catch(async (error: unknown) => {
+      const states = await platform.reminders.listReminders({ tenantId: platform.tenantId, appointmentId: '', planId: glucose.planId });
+      throw new Error(`glucose reminders: ${JSON.stringify(states.reminders.map((r) => [r.state, r.reasonCode, r.dueAt]))}`, { cause: error });
+    });
+    expect(bodyOf(dose)).toBe(remindersText.t('es', 'medication.body', { medication: 'Metformina 850 mg' }));
+    await who.patient.replyButton(dose.buttons.find((b) => b.id.startsWith('rem:taken:'))!.id);
+    await expectMessage(who.patient, (m) => bodyOf(m) === remindersText.t('es', 'medication.taken'), 'the medication noted');
+
+    await who.patient.replyButton(prompt.buttons.find((b) => b.id.startsWith('rem:reading:'))!.id);
+    await expectMessage(who.patient, (m) => bodyOf(m) === remindersText.t('es', 'vital.ask'), 'the question for the reading');
+    await who.patient.sendText('6,1');
+    await expectMessage(who.patient, (m) => bodyOf(m).startsWith(remindersText.t('es', 'vital.recorded', { value: '', unit: '' }).slice(0, 20)), 'the reading recorded');
+
+    expect(bodyOf(prompt)).toBe(remindersText.t('es', 'vital.body'));
+    const observation = await waitFor('the glucose observation', () => observations.received().find((e) => e.payload.contactId === who.contactId)?.payload, 30_000);
+    expect(observation).toMatchObject({ patientId: who.contactId, codeSystem: 'http://loinc.org', code: '15074-8', value: 6.1, unit: 'mmol/L' });
+  }, 240_000);
+
 });
 
 /**
@@ -210,29 +450,4 @@ async function settled(patient: SimulatedPatient): Promise<void> {
     count = patient.messages().length;
     await new Promise((resolve) => setTimeout(resolve, 1_500));
   }
-}
-
-/** A general practice with one doctor who works every day, round the clock, in Madrid. */
-async function seedGeneralPractice(platform: Platform): Promise<void> {
-  const tenantId = platform.tenantId;
-  const api = platform.scheduling;
-  await api.upsertFacility({ facility: { tenantId, facilityId: 'madrid-central', name: 'Hospital Madrid Central', timeZone: 'Europe/Madrid', address: 'Calle de Alcalá 100', city: 'Madrid', country: 'ES' } });
-  await api.upsertDepartment({ department: { tenantId, departmentId: 'general-practice', name: 'general-practice', serviceTypes: [{ code: 'consultation', name: 'Consultation', minutes: 30 }], maxFutureBookingsPerPatient: 0 } });
-  await api.upsertPractitioner({ practitioner: { tenantId, practitionerId: 'p-ruiz', name: 'Dra. Elena Ruiz', departmentIds: ['general-practice'], facilityIds: ['madrid-central'], roles: ['doctor'], languages: ['es', 'en'], active: true } });
-  await api.upsertSchedule({
-    schedule: {
-      tenantId,
-      scheduleId: 's-p-ruiz',
-      practitionerId: 'p-ruiz',
-      facilityId: 'madrid-central',
-      departmentId: 'general-practice',
-      serviceType: 'consultation',
-      slotMinutes: 0,
-      capacity: 1,
-      hours: [{ weekdays: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' }],
-      exceptions: [],
-      validFrom: '2020-01-01',
-      validTo: '',
-    },
-  });
 }

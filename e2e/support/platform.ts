@@ -3,14 +3,17 @@ import { startSimulator, type CloudApiSimulator, type SimulatedPatient } from '@
 import { createLogger } from '@careloop/observability';
 import type { z } from 'zod';
 import { promiseClient, startService, type PromiseClient, type ServiceDefinition } from '@careloop/service-kit';
-import { infraEnv, uniqueName, TEST_GROUP_PREFIX } from '@careloop/testing';
+import { infraEnv, uniqueName, waitFor, TopicTap, TEST_GROUP_PREFIX } from '@careloop/testing';
 import * as grpc from '@grpc/grpc-js';
-import { schedulingApi } from '@careloop/contracts';
+import { Channel, remindersApi, schedulingApi, Topics, type ConsentChanged } from '@careloop/contracts';
+import { analyticsService } from '@careloop/analytics/service';
+import { remindersService } from '@careloop/reminders/service';
 import { gatewayService } from '@careloop/gateway/service';
 import { routingService } from '@careloop/routing/service';
 import { issueAgentToken } from '@careloop/routing/adapters/http/agent-auth';
 import { schedulingService } from '@careloop/scheduling/service';
 import { triageService } from '@careloop/triage/service';
+import { waitForConsumersCaughtUp } from './catch-up';
 
 /** The hospital's WhatsApp number in the simulator, served by gateway for this run's tenant. */
 export const WHATSAPP_NUMBER = '1000001';
@@ -20,25 +23,72 @@ const VERIFY_TOKEN = 'e2e-verify-token';
 const ACCESS_TOKEN = 'e2e-access-token';
 const AGENT_JWT_SECRET = 'e2e-agent-jwt-secret-0123456789abcdef';
 
+/** Every consumer group of the platform's services (after the run's group prefix). */
+const REMINDERS_GROUPS = ['reminders.events', 'reminders.statuses', 'reminders.turns'];
+const CONSUMER_GROUPS = [
+  'gateway.outbound',
+  'gateway.message-log',
+  'routing.turns',
+  'routing.skill-outcomes',
+  'routing.statuses',
+  'scheduling.turns',
+  'triage.turns',
+  ...REMINDERS_GROUPS,
+  'analytics.rollups',
+  'analytics.surveys',
+  'analytics.survey-turns',
+];
+/** How long the consumer groups may take to get their partitions before the platform counts as failed to start. */
+const CATCH_UP_MS = 120_000;
+
+type Running = { readonly httpPort?: number | undefined; readonly grpcPort?: number | undefined; stop(): Promise<void> };
+
 export interface Platform {
   readonly tenantId: string;
   readonly sim: CloudApiSimulator;
-  readonly services: Readonly<Record<string, { readonly httpPort?: number | undefined; readonly grpcPort?: number | undefined; stop(): Promise<void> }>>;
+  readonly services: Readonly<Record<string, Running>>;
   readonly routingUrl: string;
+  /** How long the consumer groups took, after the services started, to be stable with their partitions. */
+  readonly startup: { readonly groupsReadyMs: number };
   /** scheduling's gRPC API (directory admin, appointments). */
   readonly scheduling: SchedulingApi;
+  /** reminders' gRPC API (medication and vital-sign plans, preferences). */
+  readonly reminders: RemindersApi;
+  /** The hospital's WhatsApp number as the services name it (endpoint of bookings and plans). */
+  readonly endpoint: { readonly channel: Channel; readonly endpointId: string; readonly displayAddress: string; readonly accountId: string };
   patient(name: string, waId?: string): SimulatedPatient;
-  /** A staff member's bearer token for routing's inbox API. */
+  /** routing's contact id of a patient, from the consent routing published when they accepted. */
+  contactIdOf(patient: SimulatedPatient): Promise<string>;
+  /** A staff member's bearer token for routing's inbox API (and analytics' reports: same secret). */
   agentToken(claims: { sub: string; role: 'agent' | 'supervisor'; queues?: string[]; tenant?: string }): string;
   inbox(path: string, token: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** An analytics report over REST (`/v1/reports/<name>?...`) as a supervisor of this tenant. */
+  report(name: 'no-show' | 'csat' | 'reminders' | 'conversations' | 'messaging', query: Record<string, string>): Promise<Report>;
+  /**
+   * Restarts one service with extra settings, keeping its database and everything else: how a
+   * test moves reminders' clock (REMINDERS_CLOCK_OFFSET_MS) to a later hour mid-run.
+   */
+  restart(name: 'reminders', env: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** analytics' report body (REST). */
+export interface Report {
+  readonly total: { readonly values: Record<string, number | null> };
+  /** One row per value of `group_by` (the key as analytics shows it, e.g. "confirmed"). */
+  readonly rows: readonly { readonly key: string; readonly values: Record<string, number | null> }[];
+}
+
 /**
- * The platform as `npm start` runs it — gateway, routing and the skills, each through its own
- * composition root with its own database — against the real local Kafka, FerretDB and Redis,
- * with the Cloud API simulator playing Meta. One process, so a test can see every span; each
- * service still talks to the others only over Kafka and gRPC.
+ * The platform as `npm start` runs it — gateway, routing, scheduling, triage, reminders and
+ * analytics (with its survey skill), each through its own composition root with its own
+ * database — against the real local Kafka, FerretDB and Redis, with the Cloud API simulator
+ * playing Meta. One process, so a test can see every span; each service still talks to the
+ * others only over Kafka and gRPC.
+ *
+ * Time-bound settings are short so journeys need no waiting: appointment reminders 24 h before
+ * (this tenant's policy, no quiet hours), no-show and survey sweeps every second, surveys one
+ * second after the visit, no survey quiet hours.
  */
 export async function startPlatform(): Promise<Platform> {
   const infra = infraEnv();
@@ -51,6 +101,8 @@ export async function startPlatform(): Promise<Platform> {
     GRPC_PORT: '0',
     KAFKA_TOPIC_PARTITIONS: '3',
     KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+    // The shared cluster's history is other runs' traffic: this run's new groups start after it.
+    KAFKA_NEW_GROUPS_START_AT: 'latest',
     PHI_ENCRYPTION_KEYS: `e2e:${key()}`,
     PHI_BLIND_INDEX_KEYS: `e2ei:${key()}`,
     LOG_LEVEL: 'silent',
@@ -62,16 +114,20 @@ export async function startPlatform(): Promise<Platform> {
     phoneNumbers: [{ id: WHATSAPP_NUMBER, displayPhoneNumber: '+34 910 000 001' }],
     autoRead: true,
   });
-  const started: { stop(): Promise<void> }[] = [];
+  const started: Running[] = [];
+  const envOf = new Map<string, Record<string, string>>();
   const start = async <S extends z.ZodObject>(definition: ServiceDefinition<S>, env: Record<string, string>) => {
+    const full = { ...common, MONGODB_DATABASE: uniqueName(`e2e_${definition.name}`).replace(/-/g, '_'), ...env };
+    envOf.set(definition.name, full);
     const running = await startService(definition, {
-      env: { ...common, MONGODB_DATABASE: uniqueName(`e2e_${definition.name}`).replace(/-/g, '_'), ...env },
+      env: full,
       logger: createLogger({ service: definition.name, level: process.env['E2E_LOG_LEVEL'] ?? 'silent' }),
       host: '127.0.0.1',
     });
     started.push(running);
     return running;
   };
+  const consents = await TopicTap.start<ConsentChanged>(infra.KAFKA_BROKERS, Topics.consentChanged, [tenantId]);
   try {
     const gateway = await start(gatewayService, {
       WHATSAPP_APP_SECRETS: APP_SECRET,
@@ -84,22 +140,83 @@ export async function startPlatform(): Promise<Platform> {
     sim.setWebhookUrl(`http://127.0.0.1:${gateway.httpPort ?? 0}/webhooks/whatsapp`);
     const routing = await start(routingService, {
       AGENT_JWT_SECRET,
-      ROUTING_AVAILABLE_SKILLS: 'scheduling,triage',
+      ROUTING_AVAILABLE_SKILLS: 'scheduling,triage,reminders,survey',
       ROUTING_HOSPITAL_NAMES: JSON.stringify({ [tenantId]: 'Hospital Demo' }),
       ROUTING_SLA_CHECK_MS: '1000',
     });
-    const scheduling = await start(schedulingService, { SCHEDULING_PUBLIC_BASE_URL: 'http://127.0.0.1:1' });
+    const scheduling = await start(schedulingService, {
+      SCHEDULING_PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+      SCHEDULING_SWEEP_MS: '1000',
+      // Three days of slots are enough for "tomorrow" and keep one-minute schedules small.
+      SCHEDULING_HORIZON_DAYS: '3',
+    });
     const triage = await start(triageService, { TRIAGE_FACILITIES: JSON.stringify({ [FACILITY]: { country: 'ES' } }) });
+    const remindersRunning = await start(remindersService, {
+      SCHEDULING_GRPC_ADDRESS: `127.0.0.1:${scheduling.grpcPort ?? 0}`,
+      REMINDERS_POLICIES: JSON.stringify({ [tenantId]: { offsets: [{ id: '24h', before: 'PT24H', askConfirmation: true }], quietHours: null } }),
+      REMINDERS_REDIS_NAMESPACE: uniqueName('e2e').toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+    });
+    const analytics = await start(analyticsService, {
+      AGENT_JWT_SECRET,
+      SURVEY_DELAY_SECONDS: '1',
+      SURVEY_SWEEP_MS: '1000',
+      SURVEY_QUIET_HOURS_START: '0',
+      SURVEY_QUIET_HOURS_END: '0',
+    });
+    const services: Record<string, Running> = { gateway, routing, scheduling, triage, reminders: remindersRunning, analytics };
+    const caughtUp = await waitForConsumersCaughtUp(infra.KAFKA_BROKERS, TEST_GROUP_PREFIX, CONSUMER_GROUPS, CATCH_UP_MS);
     const routingUrl = `http://127.0.0.1:${routing.httpPort ?? 0}`;
+    const analyticsUrl = `http://127.0.0.1:${analytics.httpPort ?? 0}`;
     const schedulingClient = new schedulingApi.SchedulingServiceClient(`127.0.0.1:${scheduling.grpcPort ?? 0}`, grpc.credentials.createInsecure());
-    return {
+    const remindersClientFor = (running: Running) => new remindersApi.RemindersServiceClient(`127.0.0.1:${running.grpcPort ?? 0}`, grpc.credentials.createInsecure());
+    let remindersClient = remindersClientFor(remindersRunning);
+    let reminders: RemindersApi = promiseClient<remindersApi.RemindersServiceServer>(remindersClient, remindersApi.RemindersServiceService);
+    const agentToken: Platform['agentToken'] = (claims) => issueAgentToken(AGENT_JWT_SECRET, { id: claims.sub, tenantId: claims.tenant ?? tenantId, role: claims.role, queues: claims.queues ?? [] });
+    const platform: Platform = {
       tenantId,
       sim,
-      services: { gateway, routing, scheduling, triage },
+      services,
       routingUrl,
+      startup: { groupsReadyMs: caughtUp.ms },
       scheduling: promiseClient<schedulingApi.SchedulingServiceServer>(schedulingClient, schedulingApi.SchedulingServiceService),
+      get reminders() {
+        return reminders;
+      },
+      endpoint: { channel: Channel.CHANNEL_WHATSAPP, endpointId: WHATSAPP_NUMBER, displayAddress: '', accountId: '' },
       patient: (name, waId) => sim.patient({ waId: waId ?? `34${Math.floor(600_000_000 + Math.random() * 99_999_999)}`, profileName: name, phoneNumberId: WHATSAPP_NUMBER }),
-      agentToken: (claims) => issueAgentToken(AGENT_JWT_SECRET, { id: claims.sub, tenantId: claims.tenant ?? tenantId, role: claims.role, queues: claims.queues ?? [] }),
+      contactIdOf: async (patient) => {
+        const event = await waitFor(
+          `the consent of ${patient.profileName}`,
+          () => consents.received().find((e) => e.payload.identities.some((i) => i.channelUserId === patient.waId)),
+          30_000,
+        );
+        return event.payload.contactId;
+      },
+      agentToken,
+      report: async (name, query) => {
+        const token = agentToken({ sub: 'analyst-1', role: 'supervisor' });
+        const res = await fetch(`${analyticsUrl}/v1/reports/${name}?${new URLSearchParams(query).toString()}`, { headers: { authorization: `Bearer ${token}` } });
+        if (res.status !== 200) throw new Error(`analytics ${name} report: HTTP ${res.status} ${await res.text()}`);
+        return (await res.json()) as Report;
+      },
+      restart: async (name, env) => {
+        const running = services[name];
+        const previous = envOf.get(name);
+        if (!running || !previous) throw new Error(`no running service ${name}`);
+        await running.stop();
+        started.splice(started.indexOf(running), 1);
+        remindersClient.close();
+        const again = await startService(remindersService, {
+          env: { ...previous, ...env },
+          logger: createLogger({ service: name, level: process.env['E2E_LOG_LEVEL'] ?? 'silent' }),
+          host: '127.0.0.1',
+        });
+        started.push(again);
+        services[name] = again;
+        remindersClient = remindersClientFor(again);
+        reminders = promiseClient<remindersApi.RemindersServiceServer>(remindersClient, remindersApi.RemindersServiceService);
+        await waitForConsumersCaughtUp(infra.KAFKA_BROKERS, TEST_GROUP_PREFIX, REMINDERS_GROUPS, CATCH_UP_MS);
+      },
       inbox: async (path, token, init = {}) => {
         const res = await fetch(`${routingUrl}${path}`, {
           method: init.method ?? 'GET',
@@ -110,12 +227,16 @@ export async function startPlatform(): Promise<Platform> {
       },
       stop: async () => {
         schedulingClient.close();
+        remindersClient.close();
         for (const running of started.reverse()) await running.stop();
+        await consents.stop();
         await sim.close();
       },
     };
+    return platform;
   } catch (error) {
     for (const running of started.reverse()) await running.stop().catch(() => undefined);
+    await consents.stop();
     await sim.close();
     throw error;
   }
@@ -123,3 +244,5 @@ export async function startPlatform(): Promise<Platform> {
 
 /** scheduling's gRPC API as promises: `api.book(request)`. */
 export type SchedulingApi = PromiseClient<schedulingApi.SchedulingServiceServer>;
+/** reminders' gRPC API as promises. */
+export type RemindersApi = PromiseClient<remindersApi.RemindersServiceServer>;
