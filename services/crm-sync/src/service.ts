@@ -23,10 +23,11 @@ import { PatientDirectory } from './use-cases/patient-directory';
 import type { SyncDeps } from './use-cases/ports';
 import { Replay } from './use-cases/replay';
 import { SyncAppointment } from './use-cases/sync-appointment';
+import { SyncCommunication } from './use-cases/sync-communication';
 import { SyncConsent } from './use-cases/sync-consent';
 import { SyncObservation } from './use-cases/sync-observation';
 
-export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded, Topics.consentChanged] as readonly EventDefinition<unknown>[];
+export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded, Topics.consentChanged, Topics.reminderChanged] as readonly EventDefinition<unknown>[];
 
 /** crm-sync's composition root. */
 export const crmSyncService = defineService({
@@ -75,6 +76,7 @@ export const crmSyncService = defineService({
     const syncAppointment = new SyncAppointment(deps);
     const syncObservation = new SyncObservation(deps);
     const syncConsent = new SyncConsent(deps);
+    const syncCommunication = new SyncCommunication(deps);
     const scheduling = new SchedulingClient(config.SCHEDULING_GRPC_ADDRESS);
     ctx.onShutdown(() => {
       scheduling.close();
@@ -83,7 +85,7 @@ export const crmSyncService = defineService({
     });
 
     const manage = new ManageConnectors(connectorStore, registry, polls, policy);
-    grpc.add(crmSyncGrpcService(manage, new Replay(journal, syncAppointment, syncObservation, syncConsent, logger), new LookupPatients(registry), logger));
+    grpc.add(crmSyncGrpcService(manage, new Replay(journal, { appointments: syncAppointment, observations: syncObservation, consents: syncConsent, communications: syncCommunication }, logger), new LookupPatients(registry), logger));
 
     // A write that failed transiently is retried until it succeeds (backoff with jitter, the
     // partition's other keys going on): an event is acknowledged only once every connector has
@@ -99,11 +101,12 @@ export const crmSyncService = defineService({
         on(Topics.appointmentChanged, (event) => syncAppointment.execute(event)),
         on(Topics.observationRecorded, (event) => syncObservation.execute(event)),
         on(Topics.consentChanged, (event) => syncConsent.execute(event)),
+        on(Topics.reminderChanged, (event) => syncCommunication.execute(event)),
       ],
     });
     await consumer.start();
 
-    const drain = new DrainParkedWrites(parked, journal, registry, { appointments: syncAppointment, observations: syncObservation, consents: syncConsent }, logger);
+    const drain = new DrainParkedWrites(parked, journal, registry, { appointments: syncAppointment, observations: syncObservation, consents: syncConsent, communications: syncCommunication }, logger);
     const drainer = new Ticker('drain parked writes', config.CRM_DRAIN_TICK_MS, () => drain.tick(), logger);
     drainer.start();
     ctx.onShutdown(() => drainer.stop());

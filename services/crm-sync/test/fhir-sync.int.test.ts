@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
-import type { Appointment, Consent, Observation, Patient, Practitioner } from '@medplum/fhirtypes';
-import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, Channel, ConsentState, PatientResponse, Topics, crmApi, type AppointmentSnapshot } from '@careloop/contracts';
+import type { Appointment, Communication, Consent, Observation, Patient, Practitioner } from '@medplum/fhirtypes';
+import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, Channel, ConsentState, ReminderChanged, ReminderKind, ReminderState, PatientResponse, Topics, crmApi, type AppointmentSnapshot } from '@careloop/contracts';
 import { freePort, infraEnv, uniqueName, waitFor } from '@careloop/testing';
 import { changed, snapshot } from './support/connection';
 import { FakeFhir } from './support/fake-fhir';
 import { DeadLetterTap, FHIR_BASE_URL, fhir, requireFhirServer, startCrmSync, type CrmSyncUnderTest } from './support/harness';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('crm-sync against a real FHIR R4 server (HAPI FHIR JPA)', () => {
   let crm: CrmSyncUnderTest;
@@ -27,7 +27,8 @@ describe('crm-sync against a real FHIR R4 server (HAPI FHIR JPA)', () => {
       const found = await inFhir(a);
       const v = found[0]?.extension?.find((e) => e.url.endsWith('source-version'))?.valueInteger;
       return v === version ? found : undefined;
-    }, 30_000, 250);
+      // The first wait also covers the new consumer group reading the topics' history from the start.
+    }, 90_000, 250);
 
   it('booked → an Appointment (and its Patient); rescheduled, cancelled with a reason, no-show → updated', async () => {
     const booked = appointment();
@@ -86,6 +87,21 @@ describe('crm-sync against a real FHIR R4 server (HAPI FHIR JPA)', () => {
     expect(o?.code.coding?.[0]).toMatchObject({ system: 'http://loinc.org', code: '2339-0' });
     expect(o?.valueQuantity).toEqual({ value: 126, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' });
     expect(o?.category?.[0]?.coding?.[0]?.code).toBe('vital-signs');
+  });
+
+  it('a reminder sent then delivered → one Communication the server accepts, completed, no message text', async () => {
+    const reminderId = uniqueName('rem');
+    const sent = ReminderChanged.fromPartial({ reminderId, kind: ReminderKind.REMINDER_KIND_APPOINTMENT, state: ReminderState.REMINDER_STATE_SENT, tenantId: crm.tenantId, appointmentId: uniqueName('appt'), patientId: uniqueName('patient'), occurredAt: new Date(Date.now() - 5_000), sequence: 2 });
+    await crm.publishReminder(sent);
+    await crm.publishReminder({ ...sent, state: ReminderState.REMINDER_STATE_DELIVERED, occurredAt: new Date(), sequence: 3 });
+    const [c] = await waitFor('the completed Communication', async () => {
+      const found = await fhir.search<Communication>('Communication', { identifier: `urn:careloop:${crm.tenantId}:reminder|${reminderId}` });
+      return found[0]?.status === 'completed' ? found : undefined;
+    }, 30_000, 250);
+    expect(c?.sent).toBeDefined();
+    expect(c?.received).toBeDefined();
+    expect(c?.payload).toBeUndefined();
+    expect((await fhir.history<Communication>('Communication', c?.id ?? '')).map((v) => v.status)).toEqual(['in-progress', 'completed']);
   });
 
   it('messaging consent → a Consent the server accepts, opt-in then opt-out on the same resource', async () => {

@@ -1,5 +1,5 @@
-import type { Appointment, Consent, Observation } from '@medplum/fhirtypes';
-import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, ConsentState, PatientResponse, type ConsentChanged, type ObservationRecorded } from '@careloop/contracts';
+import type { Appointment, Communication, Consent, Observation } from '@medplum/fhirtypes';
+import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, ConsentState, PatientResponse, ReminderChanged, ReminderKind, ReminderState, type ConsentChanged, type ObservationRecorded } from '@careloop/contracts';
 import { NonRetryableError } from '@careloop/bus';
 import { CircuitBreaker } from '../src/adapters/fhir/circuit-breaker';
 import { summariseOutcome } from '../src/adapters/fhir/fhir-client';
@@ -7,6 +7,7 @@ import { CircuitOpenError, RejectedResourceError, TransientFhirError } from '../
 import { SyncAppointment } from '../src/use-cases/sync-appointment';
 import { SyncObservation } from '../src/use-cases/sync-observation';
 import { SyncConsent } from '../src/use-cases/sync-consent';
+import { SyncCommunication } from '../src/use-cases/sync-communication';
 import { FakeFhir, outcome } from './support/fake-fhir';
 import { changed, connectionTo, depsWith, received, snapshot } from './support/connection';
 
@@ -226,6 +227,36 @@ describe('Consent out', () => {
 
     await sync.execute(received(base)); // the opt-in again, redelivered late
     expect(consents()[0]).toMatchObject({ provision: { type: 'deny' }, meta: { versionId: '2' } });
+  });
+});
+
+describe('Communication out', () => {
+  let fake: FakeFhir;
+  beforeEach(async () => {
+    fake = await FakeFhir.start();
+  });
+  afterEach(() => fake.stop());
+
+  it('one Communication per reminder: sent, then completed when delivered (sent time kept); other states and older sequences change nothing', async () => {
+    const sync = new SyncCommunication(depsWith(connectionTo(fake.baseUrl, { flows: ['communications-out'] })));
+    const sentAt = new Date('2026-12-01T08:00:00Z');
+    const base = ReminderChanged.fromPartial({ reminderId: 'rem-1', kind: ReminderKind.REMINDER_KIND_APPOINTMENT, state: ReminderState.REMINDER_STATE_SCHEDULED, tenantId: 'tenant-a', appointmentId: 'appt-1', patientId: 'patient-1', contactId: 'contact-1', occurredAt: sentAt, sequence: 1 });
+    await sync.execute(received(base));
+    expect(fake.requests).toHaveLength(0);
+    await sync.execute(received({ ...base, state: ReminderState.REMINDER_STATE_SENT, sequence: 2 }));
+    await sync.execute(received({ ...base, state: ReminderState.REMINDER_STATE_DELIVERED, sequence: 3, occurredAt: new Date('2026-12-01T08:00:05Z') }));
+    await sync.execute(received({ ...base, state: ReminderState.REMINDER_STATE_SENT, sequence: 2 })); // late redelivery
+    const all = fake.ofType('Communication') as unknown as Communication[];
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({
+      status: 'completed',
+      sent: '2026-12-01T08:00:00.000Z',
+      received: '2026-12-01T08:00:05.000Z',
+      category: [{ coding: [{ code: 'reminder' }] }],
+      about: [{ type: 'Appointment', identifier: { system: 'urn:careloop:tenant-a:appointment', value: 'appt-1' } }],
+      meta: { versionId: '2' },
+    });
+    expect(all[0]).not.toHaveProperty('payload');
   });
 });
 

@@ -1,7 +1,7 @@
 import { Schema, type Connection } from 'mongoose';
 import { ensureCollection, modelFor, TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
 
-export type JournalTopic = 'appointment' | 'observation' | 'consent';
+export type JournalTopic = 'appointment' | 'observation' | 'consent' | 'communication';
 
 interface JournalRecord extends TenantOwned {
   _id: string;

@@ -55,7 +55,7 @@ export function toParticipationStatus(response: PatientResponse): NonNullable<Pa
 }
 
 /** The version scheduling had when this resource was last written by us (0: none). */
-export function sourceVersionOf(resource: FhirAppointment): number {
+export function sourceVersionOf(resource: Pick<FhirAppointment, 'extension'>): number {
   const ext = resource.extension?.find((e) => e.url === SOURCE_VERSION_EXTENSION);
   return ext?.valueInteger ?? 0;
 }

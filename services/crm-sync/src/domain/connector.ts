@@ -1,6 +1,6 @@
 import type { messaging } from '@careloop/contracts';
 
-export const SYNC_FLOWS = ['appointments-out', 'observations-out', 'consent-out', 'appointments-in', 'patient-lookup'] as const;
+export const SYNC_FLOWS = ['appointments-out', 'observations-out', 'consent-out', 'communications-out', 'appointments-in', 'patient-lookup'] as const;
 export type SyncFlowName = (typeof SYNC_FLOWS)[number];
 
 /** How crm-sync authenticates to the server. Secrets live only here and sealed in the store. */
@@ -55,7 +55,7 @@ export function carries(connector: Connector, flow: SyncFlowName): boolean {
 }
 
 /** Identifier systems for our own ids in the tenant's FHIR server: replays find what they wrote. */
-export type OwnIdKind = 'appointment' | 'patient' | 'contact' | 'observation' | 'consent' | 'consent-purpose' | 'practitioner' | 'service-type' | 'facility';
+export type OwnIdKind = 'appointment' | 'patient' | 'contact' | 'observation' | 'consent' | 'consent-purpose' | 'reminder' | 'reminder-failure' | 'practitioner' | 'service-type' | 'facility';
 
 export function ownSystem(tenantId: string, kind: OwnIdKind): string {
   return `urn:careloop:${tenantId}:${kind}`;

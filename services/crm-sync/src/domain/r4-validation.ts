@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Appointment, Consent, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Appointment, Communication, Consent, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { InvalidResourceError } from './errors';
 
 /*
@@ -88,10 +88,24 @@ const consent = z
   // ppc-1: a policy or a policy rule.
   .refine((c) => Boolean(c.policyRule), 'ppc-1: a policy rule is required');
 
-const SCHEMAS = { Appointment: appointment, Observation: observation, Patient: patient, Consent: consent } as const;
+const communication = z.object({
+  resourceType: z.literal('Communication'),
+  identifier: z.array(identifier).min(1),
+  extension: z.array(extension).optional(),
+  status: z.enum(['preparation', 'in-progress', 'not-done', 'on-hold', 'stopped', 'completed', 'entered-in-error', 'unknown']),
+  statusReason: codeableConcept.optional(),
+  category: z.array(codeableConcept).optional(),
+  subject: reference,
+  recipient: z.array(reference).optional(),
+  about: z.array(reference).optional(),
+  sent: dateTime.optional(),
+  received: dateTime.optional(),
+});
+
+const SCHEMAS = { Appointment: appointment, Observation: observation, Patient: patient, Consent: consent, Communication: communication } as const;
 
 /** Throws InvalidResourceError naming the failed paths (never their values). */
-export function assertValidR4<R extends Appointment | Observation | Patient | Consent>(resource: R): R {
+export function assertValidR4<R extends Appointment | Observation | Patient | Consent | Communication>(resource: R): R {
   const schema: z.ZodType = SCHEMAS[resource.resourceType];
   const result = schema.safeParse(resource);
   if (!result.success) {
@@ -101,4 +115,4 @@ export function assertValidR4<R extends Appointment | Observation | Patient | Co
   return resource;
 }
 
-export type ProducedResource = Extract<Resource, Appointment | Observation | Patient | Consent>;
+export type ProducedResource = Extract<Resource, Appointment | Observation | Patient | Consent | Communication>;

@@ -1,10 +1,11 @@
 import { NonRetryableError } from '@careloop/bus';
-import { AppointmentChanged, ConsentChanged, ObservationRecorded } from '@careloop/contracts';
+import { AppointmentChanged, ConsentChanged, ObservationRecorded, ReminderChanged } from '@careloop/contracts';
 import type { Logger } from '@careloop/observability';
 import type { ConnectorRegistry } from '../adapters/connector-registry';
 import type { ParkedWrite, ParkedWrites } from '../adapters/parked-writes';
 import type { SyncJournal } from '../adapters/sync-journal';
 import type { SyncAppointment } from './sync-appointment';
+import type { SyncCommunication } from './sync-communication';
 import type { SyncConsent } from './sync-consent';
 import type { SyncObservation } from './sync-observation';
 
@@ -21,7 +22,7 @@ export class DrainParkedWrites {
     private readonly parked: ParkedWrites,
     private readonly journal: SyncJournal,
     private readonly registry: ConnectorRegistry,
-    private readonly sync: { appointments: SyncAppointment; observations: SyncObservation; consents: SyncConsent },
+    private readonly sync: { appointments: SyncAppointment; observations: SyncObservation; consents: SyncConsent; communications: SyncCommunication },
     private readonly logger: Logger,
   ) {}
 
@@ -50,6 +51,7 @@ export class DrainParkedWrites {
         if (entry?.topic === 'appointment') await this.sync.appointments.applyTo(connection, AppointmentChanged.decode(entry.payload));
         else if (entry?.topic === 'observation') await this.sync.observations.applyTo(connection, ObservationRecorded.decode(entry.payload));
         else if (entry?.topic === 'consent') await this.sync.consents.applyTo(connection, w.tenantId, ConsentChanged.decode(entry.payload));
+        else if (entry?.topic === 'communication') await this.sync.communications.applyTo(connection, ReminderChanged.decode(entry.payload));
         await this.parked.done(w.id);
         applied += 1;
       } catch (error) {

@@ -18,6 +18,7 @@ function flowName(flow: crmApi.SyncFlow): SyncFlowName | undefined {
     case SyncFlow.SYNC_FLOW_APPOINTMENTS_IN: return 'appointments-in';
     case SyncFlow.SYNC_FLOW_PATIENT_LOOKUP: return 'patient-lookup';
     case SyncFlow.SYNC_FLOW_CONSENT_OUT: return 'consent-out';
+    case SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT: return 'communications-out';
     case SyncFlow.SYNC_FLOW_UNSPECIFIED:
     case SyncFlow.UNRECOGNIZED:
       return undefined;
@@ -31,6 +32,7 @@ function flowEnum(flow: SyncFlowName): crmApi.SyncFlow {
     case 'appointments-in': return SyncFlow.SYNC_FLOW_APPOINTMENTS_IN;
     case 'patient-lookup': return SyncFlow.SYNC_FLOW_PATIENT_LOOKUP;
     case 'consent-out': return SyncFlow.SYNC_FLOW_CONSENT_OUT;
+    case 'communications-out': return SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT;
   }
 }
 

@@ -1,8 +1,9 @@
-import { AppointmentChanged, ConsentChanged, ObservationRecorded, type crmApi } from '@careloop/contracts';
+import { AppointmentChanged, ConsentChanged, ObservationRecorded, ReminderChanged, type crmApi } from '@careloop/contracts';
 import type { Logger } from '@careloop/observability';
 import type { SyncJournal } from '../adapters/sync-journal';
 import { InvalidConnectorError } from '../domain/errors';
 import type { SyncAppointment } from './sync-appointment';
+import type { SyncCommunication } from './sync-communication';
 import type { SyncConsent } from './sync-consent';
 import type { SyncObservation } from './sync-observation';
 
@@ -17,9 +18,7 @@ const MAX_RANGE_MS = 31 * 24 * 3600_000;
 export class Replay {
   constructor(
     private readonly journal: SyncJournal,
-    private readonly appointments: SyncAppointment,
-    private readonly observations: SyncObservation,
-    private readonly consents: SyncConsent,
+    private readonly sync: { appointments: SyncAppointment; observations: SyncObservation; consents: SyncConsent; communications: SyncCommunication },
     private readonly logger: Logger,
   ) {}
 
@@ -28,13 +27,17 @@ export class Replay {
     if (!req.from || !req.to || req.to < req.from) throw new InvalidConnectorError('from and to are required, from before to');
     if (req.to.getTime() - req.from.getTime() > MAX_RANGE_MS) throw new InvalidConnectorError('a replay covers 31 days at most');
     const entries = await this.journal.between(req.tenantId, req.from, req.to);
+    const only = req.connectorId ? { only: req.connectorId } : {};
     let applied = 0;
     let failed = 0;
     for (const entry of entries) {
       try {
-        if (entry.topic === 'appointment') await this.appointments.applyToAll(AppointmentChanged.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
-        else if (entry.topic === 'observation') await this.observations.applyToAll(ObservationRecorded.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
-        else await this.consents.applyToAll(req.tenantId, ConsentChanged.decode(entry.payload), req.connectorId ? { only: req.connectorId } : {});
+        switch (entry.topic) {
+          case 'appointment': await this.sync.appointments.applyToAll(AppointmentChanged.decode(entry.payload), only); break;
+          case 'observation': await this.sync.observations.applyToAll(ObservationRecorded.decode(entry.payload), only); break;
+          case 'consent': await this.sync.consents.applyToAll(req.tenantId, ConsentChanged.decode(entry.payload), only); break;
+          case 'communication': await this.sync.communications.applyToAll(ReminderChanged.decode(entry.payload), only); break;
+        }
         applied += 1;
       } catch (error) {
         failed += 1;

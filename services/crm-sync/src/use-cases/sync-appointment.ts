@@ -33,6 +33,9 @@ export class SyncAppointment {
     const a = event.payload.appointment;
     if (!a?.appointmentId) throw new NonRetryableError('AppointmentChanged without appointment');
     if (a.tenantId !== event.tenantId) throw new NonRetryableError('appointment.tenant_id differs from the envelope tenant');
+    // Nothing to do for a tenant without such a connector; nor to keep for replays (they cover
+    // what arrived while a connector existed).
+    if ((await this.deps.connectors.connectionsFor(event.tenantId, 'appointments-out')).length === 0) return;
     await this.deps.journal.record(event.tenantId, event.id, 'appointment', event.occurredAt, AppointmentChanged.encode(event.payload).finish());
     await this.applyToAll(event.payload, { event: { eventId: event.id, topic: 'appointment' } });
   }

@@ -21,6 +21,9 @@ export class SyncConsent {
 
   async execute(event: ReceivedEvent<ConsentChanged>): Promise<void> {
     if (!event.payload.contactId) throw new NonRetryableError('ConsentChanged without contact_id');
+    // Nothing to do for a tenant without such a connector; nor to keep for replays (they cover
+    // what arrived while a connector existed).
+    if ((await this.deps.connectors.connectionsFor(event.tenantId, 'consent-out')).length === 0) return;
     await this.deps.journal.record(event.tenantId, event.id, 'consent', event.occurredAt, ConsentChanged.encode(event.payload).finish());
     await this.applyToAll(event.tenantId, event.payload, { event: { eventId: event.id, topic: 'consent' } });
   }

@@ -19,6 +19,9 @@ export class SyncObservation {
   async execute(event: ReceivedEvent<ObservationRecorded>): Promise<void> {
     const o = event.payload;
     if (o.tenantId !== event.tenantId) throw new NonRetryableError('observation tenant_id differs from the envelope tenant');
+    // Nothing to do for a tenant without such a connector; nor to keep for replays (they cover
+    // what arrived while a connector existed).
+    if ((await this.deps.connectors.connectionsFor(event.tenantId, 'observations-out')).length === 0) return;
     await this.deps.journal.record(event.tenantId, event.id, 'observation', event.occurredAt, ObservationRecorded.encode(o).finish());
     await this.applyToAll(o, { event: { eventId: event.id, topic: 'observation' } });
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Consumer } from 'kafkajs';
-import { AppointmentChanged, crmApi, DeadLetter, schedulingApi, Topics, type AppointmentSnapshot, type ConsentChanged, type ObservationRecorded } from '@careloop/contracts';
+import { AppointmentChanged, crmApi, DeadLetter, schedulingApi, Topics, type AppointmentSnapshot, type ConsentChanged, type ObservationRecorded, type ReminderChanged } from '@careloop/contracts';
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
 import { promiseClient, startService, type PromiseClient, type RunningService } from '@careloop/service-kit';
@@ -122,6 +122,7 @@ export interface CrmSyncUnderTest {
   publishAppointment(change: AppointmentChanged): Promise<void>;
   publishObservation(observation: ObservationRecorded): Promise<void>;
   publishConsent(consent: ConsentChanged): Promise<void>;
+  publishReminder(change: ReminderChanged): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -176,7 +177,7 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
           kind: crmApi.ConnectorKind.CONNECTOR_KIND_FHIR_R4,
           baseUrl: FHIR_BASE_URL,
           enabled: true,
-          flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_OUT, crmApi.SyncFlow.SYNC_FLOW_OBSERVATIONS_OUT, crmApi.SyncFlow.SYNC_FLOW_CONSENT_OUT],
+          flows: [crmApi.SyncFlow.SYNC_FLOW_APPOINTMENTS_OUT, crmApi.SyncFlow.SYNC_FLOW_OBSERVATIONS_OUT, crmApi.SyncFlow.SYNC_FLOW_CONSENT_OUT, crmApi.SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT],
           ratePerSecond: 0,
           mrnSystem: '',
           import: undefined,
@@ -196,6 +197,9 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
     },
     publishObservation: async (o) => {
       await bus.publish(Topics.observationRecorded, o, { key: o.contactId, tenantId: o.tenantId, facilityId: o.facilityId });
+    },
+    publishReminder: async (r) => {
+      await bus.publish(Topics.reminderChanged, r, { key: r.reminderId, tenantId: r.tenantId });
     },
     publishConsent: async (c) => {
       await bus.publish(Topics.consentChanged, c, { key: c.contactId, tenantId });

@@ -78,6 +78,11 @@ export enum SyncFlow {
   SYNC_FLOW_PATIENT_LOOKUP = 4,
   /** SYNC_FLOW_CONSENT_OUT - Consent from conversation.consent.v1 (messaging opt-in / opt-out). */
   SYNC_FLOW_CONSENT_OUT = 5,
+  /**
+   * SYNC_FLOW_COMMUNICATIONS_OUT - Communication from reminders.reminder.v1: a record that a reminder was sent, delivered, read
+   * or failed (never the message text).
+   */
+  SYNC_FLOW_COMMUNICATIONS_OUT = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -101,6 +106,9 @@ export function syncFlowFromJSON(object: any): SyncFlow {
     case 5:
     case "SYNC_FLOW_CONSENT_OUT":
       return SyncFlow.SYNC_FLOW_CONSENT_OUT;
+    case 6:
+    case "SYNC_FLOW_COMMUNICATIONS_OUT":
+      return SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -122,6 +130,8 @@ export function syncFlowToJSON(object: SyncFlow): string {
       return "SYNC_FLOW_PATIENT_LOOKUP";
     case SyncFlow.SYNC_FLOW_CONSENT_OUT:
       return "SYNC_FLOW_CONSENT_OUT";
+    case SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT:
+      return "SYNC_FLOW_COMMUNICATIONS_OUT";
     case SyncFlow.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
