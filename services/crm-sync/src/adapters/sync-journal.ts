@@ -28,9 +28,9 @@ export interface JournalEntry {
 const FIELD = 'sync_journal.payload';
 
 /**
- * Every event crm-sync received, so a time range can be applied again (Replay) after an EHR
- * lost data or a connector was added late, without rewinding Kafka consumer groups. Kept for
- * as long as the topics keep theirs; an explicit sweep removes older entries.
+ * Every event crm-sync applied for a tenant with a connector for its flow, so a time range can be
+ * applied again (Replay) after an EHR lost data, without rewinding Kafka consumer groups; also
+ * where parked writes find their payload. No sweep yet: it grows until one is added.
  */
 export class SyncJournal extends TenantRepository<JournalRecord> {
   constructor(

@@ -11,7 +11,7 @@ const MAX_RANGE_MS = 31 * 24 * 3600_000;
 
 /**
  * Applies again, oldest first, every event crm-sync received for a tenant in a time range (to
- * one connector or all): after an EHR restored an old backup, or to backfill a new connector.
+ * one connector or all): after an EHR restored an old backup, or to give a second connector of the tenant what the first got.
  * The writes are the same idempotent ones, so a replay never duplicates and never moves a
  * resource back to an older version.
  */
