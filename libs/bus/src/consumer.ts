@@ -43,6 +43,12 @@ export interface ConsumerOptions {
   readonly heartbeatIntervalMs?: number;
   /** A new group starts at the earliest offset (default) so nothing published before it is lost. */
   readonly fromBeginning?: boolean;
+  /**
+   * Partitions this group has no offsets for start at the first record written at or after
+   * this time (set by the bus's `newGroupsStartAt`): a test run reads its own events, not the
+   * cluster's history, and misses none published while its consumers were joining.
+   */
+  readonly newGroupsFrom?: Date;
   /** Called after an event is handled and marked, before its offset is committed. */
   readonly onProcessed?: (event: ReceivedEvent<unknown>) => Promise<void>;
 }
@@ -71,7 +77,7 @@ export class KafkaEventConsumer implements EventConsumer {
   private stopped: Promise<void> | undefined;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: ConsumerOptions,
     private readonly deps: ConsumerDeps,
   ) {
@@ -92,6 +98,7 @@ export class KafkaEventConsumer implements EventConsumer {
   }
 
   async start(): Promise<void> {
+    if (this.options.newGroupsFrom) await this.positionNewPartitions(this.options.newGroupsFrom);
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
@@ -101,6 +108,24 @@ export class KafkaEventConsumer implements EventConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: (payload) => this.handleBatch(payload),
     });
+  }
+
+  /** Commits, for each partition the group has no offset for, the offset of `from` (before the group is joined). */
+  private async positionNewPartitions(from: Date): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of this.handlers.keys()) {
+        const [committed] = await admin.fetchOffsets({ groupId: this.options.group, topics: [topic] });
+        const missing = new Set((committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition));
+        if (missing.size === 0) continue;
+        const atTime = await admin.fetchTopicOffsetsByTimestamp(topic, from.getTime());
+        const partitions = atTime.filter((p) => missing.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.offset }));
+        if (partitions.length > 0) await admin.setOffsets({ groupId: this.options.group, topic, partitions });
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   stop(): Promise<void> {

@@ -53,7 +53,7 @@ export interface KafkaBusOptions {
    * the earliest offset (default: nothing published before a new deployment is lost) or the
    * latest (a test platform on a shared cluster, whose history belongs to other runs).
    */
-  readonly newGroupsStartAt?: 'earliest' | 'latest';
+  readonly newGroupsStartAt?: 'earliest' | 'latest' | Date;
 }
 
 interface PendingRecord {
@@ -145,8 +145,10 @@ export class KafkaEventBus implements EventBus {
   consumer(options: ConsumerOptions): EventConsumer {
     if (this.closed) throw new BusClosedError();
     const group = `${this.options.groupPrefix ?? ''}${options.group}`;
-    const fromBeginning = options.fromBeginning ?? this.options.newGroupsStartAt !== 'latest';
-    const consumer = new KafkaEventConsumer(this.kafka, { ...options, group, fromBeginning }, {
+    const startAt = this.options.newGroupsStartAt;
+    const fromBeginning = options.fromBeginning ?? startAt !== 'latest';
+    const newGroupsFrom = options.fromBeginning === undefined && startAt instanceof Date ? startAt : undefined;
+    const consumer = new KafkaEventConsumer(this.kafka, { ...options, group, fromBeginning, ...(newGroupsFrom ? { newGroupsFrom } : {}) }, {
       metrics: this.metrics,
       logger: this.options.logger,
       deadLetter: (topic, message) => this.publishRaw(deadLetterTopic(topic), message),

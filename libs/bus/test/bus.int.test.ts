@@ -181,6 +181,29 @@ describe('KafkaEventBus against a real Kafka broker', () => {
     }
   });
 
+  it('starts a new group at a point in time when the bus says so: nothing older, everything since, even what came before it joined', async () => {
+    const definition = await provisioned('new-groups-from');
+    const older = await bus.publish(definition, textMessage('wamid.ngf.1', 'older'), { key: 'k1', tenantId: 'tenant-a' });
+    await sleep(1_500);
+    const from = new Date();
+    const since = await Promise.all([2, 3, 4].map((n) => bus.publish(definition, textMessage(`wamid.ngf.${n}`, `since ${n}`), { key: `k${n}`, tenantId: 'tenant-a' })));
+    const timed = new KafkaEventBus({ brokers, service: 'bus-test', groupPrefix: 'from.', newGroupsStartAt: from });
+    const seen = new Set<string>();
+    try {
+      await timed.connect();
+      const consumer = timed.consumer({ group: uniqueName('ngf'), handlers: [on(definition, async (event) => void seen.add(event.id))] });
+      consumers.push(consumer);
+      await consumer.start();
+      await waitFor('the events since the start time', () => (since.every((e) => seen.has(e.id)) ? true : undefined), 60_000);
+      const later = await bus.publish(definition, textMessage('wamid.ngf.5', 'later'), { key: 'k5', tenantId: 'tenant-a' });
+      await waitFor('an event published after joining', () => (seen.has(later.id) ? true : undefined), 60_000);
+      expect(seen.has(older.id)).toBe(false);
+      expect(seen.size).toBe(since.length + 1);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it("makes the consumer's span a child of the producer's span", async () => {
     const definition = await provisioned('tracing');
     let consumerTraceId: string | undefined;

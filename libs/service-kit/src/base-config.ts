@@ -38,8 +38,13 @@ export function baseSettings(service: string, needs: ServiceNeeds, ports: Servic
     KAFKA_REPLICATION_FACTOR: setting.positiveInt(1),
     /** Prepended to consumer group names so two copies of the platform can share a cluster. */
     KAFKA_CONSUMER_GROUP_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only').default(''),
-    /** Where a consumer group with no committed offsets starts: "earliest" (production) or "latest" (a test platform on a shared cluster). */
-    KAFKA_NEW_GROUPS_START_AT: z.enum(['earliest', 'latest']).default('earliest'),
+    /**
+     * Where a consumer group with no committed offsets starts: "earliest" (production), "latest",
+     * or an ISO-8601 time (the first records written from then on: a test on a shared cluster).
+     */
+    KAFKA_NEW_GROUPS_START_AT: z
+      .union([z.enum(['earliest', 'latest']), z.string().datetime({ offset: true, message: 'must be earliest, latest or an ISO-8601 time' }).transform((t) => new Date(t))])
+      .default('earliest'),
     MONGODB_URI: required(needs.mongo, setting.mongoUri()),
     /** Concurrent store operations per replica (the driver's pool size). */
     MONGODB_MAX_POOL_SIZE: setting.positiveInt(20),

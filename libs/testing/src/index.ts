@@ -1,7 +1,7 @@
 export { installInMemoryTracing, type InMemoryTracing } from './tracing';
 export { waitFor, sleep, uniqueName, freePort } from './wait';
 export { TopicTap, type TappedEvent, type TappedMeta } from './topic-tap';
-export { TEST_GROUP_PREFIX } from './groups';
+export { TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from './groups';
 export { ensureInfra, infraEnv, readInfraEnv, mongoUriFor, repoRoot, localInfraPids, type InfraEnv } from './infra';
 
 // Throw-away Kafka brokers and Kafka helpers (tests and benchmarks). EphemeralKafka is the older name of ThrowawayKafka.

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Topics } from '@careloop/contracts';
-import { infraEnv, repoRoot, TopicTap, uniqueName, waitFor, TEST_GROUP_PREFIX } from '@careloop/testing';
+import { infraEnv, repoRoot, TopicTap, uniqueName, waitFor, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from '@careloop/testing';
 import { appointmentReminder, openStores, type SeedStores } from './support/seed';
 
 const COUNT = 400;
@@ -41,6 +41,7 @@ describe('firing survives SIGKILL (real Kafka, FerretDB, Redis)', () => {
         ...process.env,
         ...env,
         KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+        KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
         OPS_PORT: '0',
         GRPC_PORT: '0',
         MONGODB_DATABASE: database,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
 import { startService, type RunningService } from '@careloop/service-kit';
-import { infraEnv, uniqueName, TEST_GROUP_PREFIX } from '@careloop/testing';
+import { infraEnv, uniqueName, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from '@careloop/testing';
 import { analyticsService } from '../../src/service';
 import type { AnalyticsSettings } from '../../src/config';
 import { issueStaffToken, type StaffRole } from '../../src/adapters/http/staff-auth';
@@ -28,6 +28,7 @@ export async function startAnalytics(overrides: Record<string, string> = {}): Pr
     env: {
       ...env,
       KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+      KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
       HTTP_PORT: '0',
       OPS_PORT: '0',
       GRPC_PORT: '0',

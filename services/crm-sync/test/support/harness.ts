@@ -6,7 +6,7 @@ import { AppointmentChanged, crmApi, DeadLetter, schedulingApi, Topics, type App
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
 import { promiseClient, startService, type PromiseClient, type RunningService } from '@careloop/service-kit';
-import { infraEnv, kafkaClient, TEST_GROUP_PREFIX, uniqueName, waitFor } from '@careloop/testing';
+import { infraEnv, kafkaClient, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT, uniqueName, waitFor } from '@careloop/testing';
 import type { CrmSyncSettings } from '../../src/config';
 import { crmSyncService } from '../../src/service';
 
@@ -136,6 +136,7 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
     env: {
       ...env,
       KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+      KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
       OPS_PORT: '0',
       GRPC_PORT: '0',
       MONGODB_DATABASE: uniqueName('crm_sync_test').replace(/-/g, '_'),

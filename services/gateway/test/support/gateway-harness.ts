@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startService, type RunningService } from '@careloop/service-kit';
 import { createLogger } from '@careloop/observability';
-import { infraEnv, uniqueName, TEST_GROUP_PREFIX } from '@careloop/testing';
+import { infraEnv, uniqueName, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from '@careloop/testing';
 import { gatewayService } from '../../src/service';
 import { signMetaPayload } from '../../src/domain/signature';
 import type { GatewaySettings } from '../../src/config';
@@ -37,6 +37,7 @@ export async function startGateway(overrides: Record<string, string> = {}): Prom
     env: {
       ...env,
       KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+      KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
       HTTP_PORT: '0',
       OPS_PORT: '0',
       MONGODB_DATABASE: uniqueName('gateway_test').replace(/-/g, '_'),

@@ -3,7 +3,7 @@ import { Channel, InboundMessage, InteractiveReplyKind, OutboundMessageCommand, 
 import { KafkaEventBus } from '@careloop/bus';
 import { startService, type RunningService } from '@careloop/service-kit';
 import { createLogger } from '@careloop/observability';
-import { infraEnv, TopicTap, uniqueName, waitFor, type TappedEvent, TEST_GROUP_PREFIX } from '@careloop/testing';
+import { infraEnv, TopicTap, uniqueName, waitFor, type TappedEvent, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from '@careloop/testing';
 import { routingService } from '../../src/service';
 import type { RoutingSettings } from '../../src/config';
 import { issueAgentToken, type Agent } from '../../src/adapters/http/agent-auth';
@@ -51,6 +51,7 @@ export async function startRouting(overrides: Record<string, string> = {}): Prom
     env: {
       ...env,
       KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+      KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
       HTTP_PORT: '0',
       OPS_PORT: '0',
       MONGODB_DATABASE: uniqueName('routing_test').replace(/-/g, '_'),

@@ -16,7 +16,7 @@ import {
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
 import { promiseClient, startService, type PromiseClient, type RunningService } from '@careloop/service-kit';
-import { infraEnv, TopicTap, uniqueName, waitFor, type TappedEvent, TEST_GROUP_PREFIX } from '@careloop/testing';
+import { infraEnv, TopicTap, uniqueName, waitFor, type TappedEvent, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from '@careloop/testing';
 import { schedulingService } from '../../src/service';
 import type { SchedulingSettings } from '../../src/config';
 
@@ -68,6 +68,7 @@ export async function startScheduling(overrides: Record<string, string> = {}): P
   const baseEnv = {
     ...env,
     KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+    KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
     HTTP_PORT: '0',
     OPS_PORT: '0',
     GRPC_PORT: '0',

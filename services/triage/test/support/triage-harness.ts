@@ -5,7 +5,7 @@ import { Channel, DispatchReason, InboundMessage, InteractiveReplyKind, Outbound
 import { KafkaEventBus } from '@careloop/bus';
 import { createLogger } from '@careloop/observability';
 import { startService, type RunningService } from '@careloop/service-kit';
-import { infraEnv, mongoUriFor, TopicTap, uniqueName, waitFor, TEST_GROUP_PREFIX } from '@careloop/testing';
+import { infraEnv, mongoUriFor, TopicTap, uniqueName, waitFor, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from '@careloop/testing';
 import type { TriageSettings } from '../../src/config';
 import { triageService } from '../../src/service';
 
@@ -46,6 +46,7 @@ export async function startTriage(): Promise<TriageUnderTest> {
     env: {
       ...env,
       KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
+      KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
       OPS_PORT: '0',
       GRPC_PORT: '0',
       MONGODB_DATABASE: database,
