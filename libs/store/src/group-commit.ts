@@ -14,6 +14,11 @@ export class GroupCommit<T> {
     private readonly maxBatch = 500,
   ) {}
 
+  /** Settles once every write added so far has been attempted (shutdown waits for it). */
+  async idle(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   add(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });

@@ -52,6 +52,19 @@ describe('GroupCommit', () => {
   });
 });
 
+describe('GroupCommit.idle', () => {
+  it('settles only after every write added so far was attempted', async () => {
+    const written: number[] = [];
+    const commit = new GroupCommit<number>(async (items) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      written.push(...items);
+    });
+    for (const n of [1, 2, 3]) void commit.add(n);
+    await commit.idle();
+    expect(written.sort()).toEqual([1, 2, 3]);
+  });
+});
+
 describe('onlyDuplicateKeys', () => {
   it('accepts a bulk error made only of E11000 and refuses any other', () => {
     const bulk = (codes: number[]) => Object.assign(new Error('bulk write error'), { writeErrors: codes.map((code) => ({ code, errmsg: code === 11000 ? 'E11000 duplicate key' : 'other' })) });

@@ -105,7 +105,8 @@ export const gatewayService = defineService({
     sweep.unref();
     ctx.onShutdown(() => {
       clearInterval(sweep);
-      return Promise.resolve();
+      // Receipts are written behind the webhook's answer: let the last ones land.
+      return dedupe.receiptsWritten();
     });
   },
 });

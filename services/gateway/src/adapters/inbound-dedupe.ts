@@ -123,6 +123,11 @@ export class InboundDedupe {
     return Promise.all(keys.map(({ key, tenantId }) => this.receiptWrites.add({ _id: key, tenantId, receivedAt: now, expiresAt }))).then(() => undefined);
   }
 
+  /** Waits for receipts still being written (shutdown, before the store closes). */
+  receiptsWritten(): Promise<void> {
+    return this.receiptWrites.idle();
+  }
+
   /** Publishing failed: let the next delivery try again. Only our own claims are released. */
   async release(keys: readonly { key: string }[], owner: string): Promise<void> {
     for (const { key } of keys) {
