@@ -43,7 +43,7 @@ export function baseSettings(service: string, needs: ServiceNeeds, ports: Servic
      * or an ISO-8601 time (the first records written from then on: a test on a shared cluster).
      */
     KAFKA_NEW_GROUPS_START_AT: z
-      .union([z.enum(['earliest', 'latest']), z.string().datetime({ offset: true, message: 'must be earliest, latest or an ISO-8601 time' }).transform((t) => new Date(t))])
+      .union([z.enum(['earliest', 'latest']), z.iso.datetime({ offset: true, message: 'must be earliest, latest or an ISO-8601 time' }).transform((t) => new Date(t))])
       .default('earliest'),
     MONGODB_URI: required(needs.mongo, setting.mongoUri()),
     /** Concurrent store operations per replica (the driver's pool size). */
