@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDependencies, ensureInfrastructure, log, root } from './lib/workspace.mjs';
+import { seedDemoEhr } from './lib/demo-ehr.mjs';
 
 const started = Date.now();
 const keepInfra = process.argv.includes('--keep-infra');
@@ -170,6 +171,7 @@ try {
   console.log(`  Kafka     ${infra.KAFKA_BROKERS}`);
   console.log(`  MongoDB   ${infra.MONGODB_URI}  (FerretDB on PostgreSQL)`);
   console.log(`  Redis     ${infra.REDIS_URL}`);
+  if (infra.FHIR_BASE_URL) console.log(`  FHIR      ${infra.FHIR_BASE_URL}  (HAPI FHIR R4: the demo network's EHR)`);
   for (const service of services) {
     const ports = ['HTTP_PORT', 'GRPC_PORT', 'OPS_PORT'].filter((p) => service.env[p]).map((p) => `${p.replace('_PORT', '').toLowerCase()} :${service.env[p]}`);
     console.log(`  ${service.name.padEnd(10)}${ports.join('  ')}`);
@@ -177,6 +179,7 @@ try {
   if (simulator) console.log('  simulator http://127.0.0.1:4010  (WhatsApp Cloud API stand-in; see README "Talk to it as a patient")');
   if (services.length === 0) console.log('  (no services yet: only the infrastructure runs)');
   console.log('\nCtrl-C stops everything.\n');
+  if (services.some((s) => s.name === 'crm-sync')) await seedDemoEhr(base);
 } catch (error) {
   log(error instanceof Error ? error.message : String(error));
   await stopAll();
