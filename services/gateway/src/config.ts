@@ -41,6 +41,8 @@ export const gatewaySettings = z.object({
   MESSENGER_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v23.0').default('v23.0'),
   SEND_TIMEOUT_MS: setting.positiveInt(10_000),
   SEND_MAX_ATTEMPTS: setting.positiveInt(6),
+  /** Rate-limit answers (130429, 131056, HTTP 429) are retried this long before a command fails. */
+  SEND_THROTTLED_GIVE_UP_MS: setting.positiveInt(600_000),
   /** Outbound partitions handled in parallel (each waits for its own pacing). */
   OUTBOUND_CONCURRENCY: setting.positiveInt(12),
   /** Recipients of one partition sent to in parallel (each recipient's messages stay in order). */

@@ -81,6 +81,7 @@ export const gatewayService = defineService({
         perPair: { perSecond: config.WHATSAPP_PAIR_PER_MINUTE / 60, burst: config.WHATSAPP_PAIR_BURST },
       },
       retry: { maxAttempts: config.SEND_MAX_ATTEMPTS, initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2 },
+      throttledGiveUpMs: config.SEND_THROTTLED_GIVE_UP_MS,
     });
     // No processed-events record here: the message log's claim, keyed by command id, already
     // makes a redelivered command a no-op, and it saves two store round trips per send.

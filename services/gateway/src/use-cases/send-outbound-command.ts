@@ -51,6 +51,12 @@ export class SendOutboundCommand {
       readonly logger: Logger;
       readonly limits: SendLimits;
       readonly retry: RetryPolicy;
+      /**
+       * How long a command keeps retrying while the channel says "too many" (130429, 131056...):
+       * a rate limit passes, so these do not count against retry.maxAttempts. A patient's answer
+       * right after two reminders meets Meta's per-person limit and must still arrive.
+       */
+      readonly throttledGiveUpMs: number;
     },
   ) {}
 
@@ -112,6 +118,8 @@ export class SendOutboundCommand {
     const endpointId = command.from?.endpointId ?? '';
     const recipient = command.to?.channelUserId ?? '';
 
+    let throttledSince: number | undefined;
+    let transientFailures = 0;
     for (let attempt = 1; ; attempt++) {
       if (Date.now() > deadline) {
         await this.fail(event, adapter, 'expired', 'not sent before the command’s not_after');
@@ -148,13 +156,18 @@ export class SendOutboundCommand {
           await this.publishResult(event, { accepted: false, failureReason: 'outcome_unknown', errors: [error] });
           return;
         case 'throttled':
-        case 'transient':
+        case 'transient': {
           await this.deps.log.markNotSent(tenantId, command.commandId);
-          if (attempt >= this.deps.retry.maxAttempts) {
+          const throttled = outcome.retry === 'throttled';
+          if (throttled) throttledSince ??= Date.now();
+          else transientFailures += 1;
+          const givingUp = throttled ? Date.now() - (throttledSince ?? Date.now()) >= this.deps.throttledGiveUpMs : transientFailures >= this.deps.retry.maxAttempts;
+          if (givingUp) {
             await this.fail(event, adapter, 'retries_exhausted', `${attempt} attempts; last: ${outcome.code} ${outcome.title}`, [error]);
             throw new NonRetryableError(`command ${command.commandId}: ${attempt} send attempts failed (last ${outcome.code || outcome.httpStatus})`);
           }
           await sleep(Math.min(backoffDelayMs(this.deps.retry, attempt), Math.max(0, deadline - Date.now())));
+        }
       }
     }
   }
