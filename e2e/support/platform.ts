@@ -3,7 +3,7 @@ import { startSimulator, type CloudApiSimulator, type SimulatedPatient } from '@
 import { createLogger } from '@careloop/observability';
 import type { z } from 'zod';
 import { promiseClient, startService, type PromiseClient, type ServiceDefinition } from '@careloop/service-kit';
-import { infraEnv, uniqueName, waitFor, TopicTap, TEST_GROUP_PREFIX } from '@careloop/testing';
+import { infraEnv, uniqueName, waitFor, TopicTap, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from '@careloop/testing';
 import * as grpc from '@grpc/grpc-js';
 import { Channel, remindersApi, schedulingApi, Topics, type ConsentChanged } from '@careloop/contracts';
 import { analyticsService } from '@careloop/analytics/service';
@@ -101,8 +101,10 @@ export async function startPlatform(): Promise<Platform> {
     GRPC_PORT: '0',
     KAFKA_TOPIC_PARTITIONS: '3',
     KAFKA_CONSUMER_GROUP_PREFIX: TEST_GROUP_PREFIX,
-    // The shared cluster's history is other runs' traffic: this run's new groups start after it.
-    KAFKA_NEW_GROUPS_START_AT: 'latest',
+    // The shared cluster's history is other runs' traffic: this run's new groups start at the
+    // records written since the file began (committed before they join, so a rebalance cannot
+    // skip to the end and lose what came in between, as 'latest' could).
+    KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
     PHI_ENCRYPTION_KEYS: `e2e:${key()}`,
     PHI_BLIND_INDEX_KEYS: `e2ei:${key()}`,
     LOG_LEVEL: 'silent',
