@@ -1,6 +1,6 @@
 import type { Consumer } from 'kafkajs';
 import { EventEnvelope, type EventDefinition } from '@careloop/contracts';
-import { kafkaClient } from './bench/throwaway-kafka';
+import { ensureTopics, kafkaClient } from './bench/throwaway-kafka';
 import { uniqueName, waitFor } from './wait';
 
 /** The envelope's metadata (tests read it without the bus, which itself is tested with this library). */
@@ -41,6 +41,9 @@ export class TopicTap<T> {
     consumer.on(consumer.events.GROUP_JOIN, () => {
       joined = true;
     });
+    // On a new cluster the services under test may not have created the topic yet; subscribing
+    // to a missing topic fails ("does not host this topic-partition"). Same settings as theirs.
+    await ensureTopics(brokers, [{ topic: definition.topic, numPartitions: definition.partitions, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(definition.retentionHours * 3_600_000) }] }], { retryForMs: 10_000 });
     await consumer.connect();
     await consumer.subscribe({ topic: definition.topic, fromBeginning: false });
     await consumer.run({
