@@ -395,8 +395,8 @@ describe('patient journeys end to end', () => {
     expect(glucose.nextDueAt).toEqual(eight);
 
     // Time passes until 08:00 in Mexico City: reminders restarts with its clock there (configuration, no patched code).
-    // Its groups read partitions they never committed on from the start: a rebalance while they join must not skip the patient's answer.
-    await platform.restart('reminders', { REMINDERS_CLOCK_OFFSET_MS: String(eight.getTime() - Date.now() + 1_000), KAFKA_NEW_GROUPS_START_AT: 'earliest' });
+    // Its groups keep their committed offsets (and the file's start time for any partition without one).
+    await platform.restart('reminders', { REMINDERS_CLOCK_OFFSET_MS: String(eight.getTime() - Date.now() + 1_000) });
 
     // Both at the same minute, in either order.
     const dose = await receivedOrNext(who.patient, (m) => m.buttons.some((b) => b.id.startsWith('rem:taken:')), 'the medication reminder');

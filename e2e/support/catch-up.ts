@@ -8,12 +8,11 @@ import { kafkaClient } from '@careloop/testing';
  * reach a group that does not have its partitions yet, and a journey would time out for a
  * reason that is not the journey's. A group that never joins fails here, by name.
  *
- * The platform's groups start at the latest offset (KAFKA_NEW_GROUPS_START_AT=latest), so a
- * partition with nothing committed yet is at its end: it counts as caught up. An event
- * published before its consumer has looked that end up would be skipped, hence the settling
- * pause after the groups are stable.
+ * The platform's new groups get the offsets of the file's start time committed before they join
+ * (KAFKA_NEW_GROUPS_START_AT), so every partition has a committed offset to compare; the settling
+ * pause after the groups are stable lets consumers start fetching before a journey begins.
  */
-/** Time for consumers to start fetching once their group is stable (a partition without offsets is positioned at its end then). */
+/** Time for consumers to start fetching once their group is stable. */
 const SETTLE_MS = 3_000;
 
 export async function waitForConsumersCaughtUp(brokers: string, groupPrefix: string, groups: readonly string[], timeoutMs: number): Promise<{ readonly ms: number }> {

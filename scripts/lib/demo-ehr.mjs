@@ -4,6 +4,7 @@
 // schedules them like any chat booking (journey 12 by hand). Idempotent: conditional writes.
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
+import { DateTime } from 'luxon';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, root } from './workspace.mjs';
@@ -44,13 +45,9 @@ async function fhir(base, method, path, body, headers = {}) {
   return json;
 }
 
-/** Wall-clock time in Madrid, `daysAhead` days from now, as an instant (Madrid is UTC+1 in winter, +2 in summer). */
+/** `hour`:00 in Madrid, `daysAhead` days from today there. */
 function madridInstant(daysAhead, hour) {
-  const day = new Date(Date.now() + daysAhead * 86_400_000).toISOString().slice(0, 10);
-  const probe = new Date(`${day}T12:00:00Z`);
-  const madridNoon = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Madrid', hour: '2-digit', hourCycle: 'h23' }).format(probe));
-  const offsetHours = madridNoon - 12;
-  return new Date(Date.UTC(probe.getUTCFullYear(), probe.getUTCMonth(), probe.getUTCDate(), hour - offsetHours));
+  return DateTime.now().setZone('Europe/Madrid').plus({ days: daysAhead }).set({ hour, minute: 0, second: 0, millisecond: 0 }).toJSDate();
 }
 
 export async function seedDemoEhr(env) {
