@@ -3,7 +3,7 @@ import { AppointmentStatus, Channel, PatientResponse } from '@careloop/contracts
 import { toFhirAppointment, toFhirStatus, fromFhirStatus } from '../src/domain/appointment-mapping';
 import type { Connector, ImportSettings } from '../src/domain/connector';
 import { InvalidResourceError } from '../src/domain/errors';
-import { isOwnAppointment, patientIdFor, toImportRequest, whatsAppIdOf } from '../src/domain/import-mapping';
+import { contactIdOf, isOwnAppointment, patientIdFor, toImportRequest, whatsAppIdOf } from '../src/domain/import-mapping';
 import { assertValidR4 } from '../src/domain/r4-validation';
 import { snapshot } from './support/connection';
 
@@ -67,6 +67,18 @@ describe('import mapping', () => {
     expect(plan.request.patientId).toBe(patientIdFor(connector, 'p-1'));
     expect(plan.request.recipient?.channelUserId).toBe('34600111222');
     expect(plan.request.language).toBe('de');
+    // An EHR-native Patient has no contact of ours yet.
+    expect(plan.request.contactId).toBe('');
+  });
+
+  it('takes routing’s contact from the Patient’s contact identifier of this tenant only (reminders need it)', () => {
+    const patient = (system: string) => ({ resourceType: 'Patient' as const, identifier: [{ system: 'urn:oid:1.2.3', value: 'MRN-7' }, { system, value: 'c-42' }], telecom: [{ system: 'phone' as const, value: '+34600111222' }] });
+    const plan = toImportRequest(connector, ehr, patient('urn:careloop:tenant-a:contact'));
+    if (!('request' in plan)) throw new Error('expected an import');
+    expect(plan.request.contactId).toBe('c-42');
+    expect(contactIdOf('tenant-a', patient('urn:careloop:tenant-b:contact'))).toBe('');
+    expect(contactIdOf('tenant-a', patient('urn:careloop:tenant-a:patient'))).toBe('');
+    expect(contactIdOf('tenant-a', undefined)).toBe('');
   });
 
   it('skips appointments without times or patient, and recognises our own', () => {

@@ -2,7 +2,7 @@ import type { Appointment as FhirAppointment, Patient } from '@medplum/fhirtypes
 import { nameBasedId } from '@careloop/bus';
 import { AppointmentStatus, Channel, type schedulingApi } from '@careloop/contracts';
 import { CANCELLATION_REASON_SYSTEM, fromFhirStatus } from './appointment-mapping';
-import { ehrAppointmentSystem, isOwnSystem, type Connector, type ImportSettings } from './connector';
+import { ehrAppointmentSystem, isOwnSystem, ownSystem, type Connector, type ImportSettings } from './connector';
 
 /** Our pseudonymous patient id for an EHR patient: the same on every poll and in lookups. */
 export function patientIdFor(connector: Pick<Connector, 'tenantId' | 'baseUrl'>, fhirPatientId: string): string {
@@ -25,6 +25,17 @@ export function whatsAppIdOf(patient: Patient | undefined): string | undefined {
   const chosen = phones.find((t) => t.use === 'mobile') ?? phones[0];
   const digits = chosen?.value?.replace(/[^\d+]/g, '');
   return digits?.startsWith('+') && digits.length >= 8 ? digits.slice(1) : undefined;
+}
+
+/**
+ * routing's contact for the EHR's Patient, when the Patient carries it: crm-sync writes
+ * `urn:careloop:<tenant>:contact|<contact_id>` on the Patient of a contact that chatted (consent
+ * out), and the hospital books on that Patient. Without it the import has no contact, and
+ * reminders cannot reach the patient (they skip with no-recipient).
+ */
+export function contactIdOf(tenantId: string, patient: Patient | undefined): string {
+  const system = ownSystem(tenantId, 'contact');
+  return patient?.identifier?.find((i) => i.system === system && i.value)?.value ?? '';
 }
 
 export function languageOf(patient: Patient | undefined, fallback: string): string {
@@ -62,7 +73,7 @@ export function toImportRequest(connector: Connector & { import: ImportSettings 
       end: new Date(a.end),
       status,
       patientId: patientIdFor(connector, fhirPatientId),
-      contactId: '',
+      contactId: contactIdOf(connector.tenantId, patient),
       cancellationReason: status === AppointmentStatus.APPOINTMENT_STATUS_CANCELLED ? (reason ?? 'other') : '',
       language: languageOf(patient, connector.import.defaultLanguage),
       endpoint: waId ? endpoint : undefined,
