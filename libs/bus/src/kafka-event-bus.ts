@@ -56,13 +56,32 @@ export interface KafkaBusOptions {
   readonly newGroupsStartAt?: 'earliest' | 'latest' | Date;
 }
 
-interface PendingRecord {
-  readonly topic: string;
-  readonly message: Message;
-  readonly span: Span;
-  readonly startedAt: number;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
+/** A publish waiting for its batch's acknowledgement (one object per event: the hot path). */
+class PendingRecord {
+  readonly startedAt = performance.now();
+  readonly acknowledged: Promise<EventMeta>;
+  private settle!: (meta: EventMeta) => void;
+  private fail!: (error: unknown) => void;
+
+  constructor(
+    readonly topic: string,
+    readonly message: Message,
+    readonly span: Span,
+    private readonly meta: EventMeta,
+  ) {
+    this.acknowledged = new Promise<EventMeta>((resolve, reject) => {
+      this.settle = resolve;
+      this.fail = reject;
+    });
+  }
+
+  resolve(): void {
+    this.settle(this.meta);
+  }
+
+  reject(error: unknown): void {
+    this.fail(error);
+  }
 }
 
 /**
@@ -116,19 +135,11 @@ export class KafkaEventBus implements EventBus {
   publish<T>(definition: EventDefinition<T>, payload: T, options: PublishOptions): Promise<EventMeta> {
     if (this.closed) return Promise.reject(new BusClosedError());
     const { meta, bytes } = sealEnvelope(definition, payload, options, this.options.service, this.writer);
-    const { span, headers } = startPublishSpan(definition.topic, meta.id, meta.type);
-    span.setAttribute('messaging.destination.partition.key_present', options.key !== '');
-    return new Promise<EventMeta>((resolve, reject) => {
-      this.pending.push({
-        topic: definition.topic,
-        message: { key: options.key, value: bytes, headers },
-        span,
-        startedAt: performance.now(),
-        resolve: () => resolve(meta),
-        reject,
-      });
-      this.scheduleFlush();
-    });
+    const { span, headers } = startPublishSpan(definition.topic, meta.id, meta.type, options.key !== '');
+    const record = new PendingRecord(definition.topic, { key: options.key, value: bytes, headers }, span, meta);
+    this.pending.push(record);
+    this.scheduleFlush();
+    return record.acknowledged;
   }
 
   /** Publishes a raw record (dead letters, replays): value and headers as given. */

@@ -34,7 +34,7 @@ const headerGetter: TextMapGetter<IHeaders> = {
 };
 
 /** Starts a producer span and returns the headers carrying its W3C context. */
-export function startPublishSpan(topic: string, eventId: string, eventType: string): { span: Span; headers: MutableHeaders } {
+export function startPublishSpan(topic: string, eventId: string, eventType: string, keyPresent = true): { span: Span; headers: MutableHeaders } {
   const span = tracer().startSpan(`send ${topic}`, {
     kind: SpanKind.PRODUCER,
     attributes: {
@@ -44,10 +44,13 @@ export function startPublishSpan(topic: string, eventId: string, eventType: stri
       'messaging.destination.name': topic,
       'messaging.message.id': eventId,
       'careloop.event.type': eventType,
+      'messaging.destination.partition.key_present': keyPresent,
     },
   });
   const headers: MutableHeaders = {};
-  propagation.inject(trace.setSpan(context.active(), span), headers, headerSetter);
+  // Without a valid span context (no tracer provider and no traced parent) and without baggage
+  // there is nothing to propagate; skipping inject saves a context per event on the hot path.
+  if (trace.isSpanContextValid(span.spanContext()) || propagation.getActiveBaggage() !== undefined) propagation.inject(trace.setSpan(context.active(), span), headers, headerSetter);
   return { span, headers };
 }
 

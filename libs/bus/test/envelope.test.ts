@@ -1,4 +1,5 @@
-import { EventEnvelope, Topics } from '@careloop/contracts';
+import fc from 'fast-check';
+import { EventEnvelope, InboundMessage, Topics } from '@careloop/contracts';
 import { backoffDelayMs, MissingTenantError, openEnvelope, PoisonRecordError, sealEnvelope } from '@careloop/bus';
 import { textMessage } from './fixtures/test-events';
 
@@ -10,6 +11,25 @@ describe('event envelope', () => {
     expect(opened.meta).toEqual(meta);
     expect(opened.meta).toMatchObject({ tenantId: 't1', facilityId: 'f1', producer: 'gateway', type: 'careloop.messaging.v1.InboundMessage', occurredAt });
     expect(opened.payload.content).toEqual({ $case: 'text', value: { body: 'Hola' } });
+  });
+
+  it('writes what the generated EventEnvelope encoder writes, for any metadata and time', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+    fc.assert(
+      fc.property(
+        fc.record({ id: fc.uuid(), tenantId: text.filter((t) => t !== ''), facilityId: text, causationId: text, correlationId: text, producer: text, body: text }),
+        // From before 1970 to after 2106 (where seconds no longer fit in 32 bits), with milliseconds.
+        fc.integer({ min: -5_000_000_000_000, max: 9_000_000_000_000 }),
+        (m, ms) => {
+          const occurredAt = new Date(ms);
+          const payload = textMessage('wamid.p', m.body);
+          const { bytes } = sealEnvelope(Topics.inboundMessage, payload, { key: 'k', id: m.id, tenantId: m.tenantId, facilityId: m.facilityId, occurredAt, causationId: m.causationId, correlationId: m.correlationId }, m.producer);
+          const generated = EventEnvelope.encode({ id: m.id, type: Topics.inboundMessage.type, tenantId: m.tenantId, occurredAt, payload: Buffer.from(InboundMessage.encode(payload).finish()), facilityId: m.facilityId, causationId: m.causationId, correlationId: m.correlationId, producer: m.producer }).finish();
+          expect(EventEnvelope.decode(bytes)).toEqual(EventEnvelope.decode(generated));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses to publish without a tenant', () => {
