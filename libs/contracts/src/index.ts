@@ -28,6 +28,7 @@ export {
   SkillOutcomeKind,
   DispatchReason,
   HandoverPriority,
+  VerifiedPatient,
 } from './gen/careloop/conversation/v1/turn';
 export { ConsentChanged, ConsentState, ConversationClosed, ConversationState, HandoverChanged } from './gen/careloop/conversation/v1/events';
 export * as scheduling from './gen/careloop/scheduling/v1/events';

@@ -25,7 +25,9 @@ export type TurnOutcome =
   /** The skill cannot help: back to the menu with an apology. */
   | { readonly kind: 'hand-back'; readonly reason: string }
   /** A human must take over, in that department's queue. */
-  | { readonly kind: 'escalate'; readonly priority: 'normal' | 'high' | 'emergency'; readonly department: string; readonly reason: string };
+  | { readonly kind: 'escalate'; readonly priority: 'normal' | 'high' | 'emergency'; readonly department: string; readonly reason: string }
+  /** Routing must verify the patient's identity first; it hands a turn back with `verified` set. */
+  | { readonly kind: 'verify'; readonly purpose: string };
 
 /** Where a message goes when it is not an answer to a turn (a reminder, a survey). */
 export interface Addressee {
@@ -54,6 +56,7 @@ const OUTCOME_KINDS: Record<TurnOutcome['kind'], SkillOutcomeKind> = {
   done: SkillOutcomeKind.SKILL_OUTCOME_KIND_DONE,
   'hand-back': SkillOutcomeKind.SKILL_OUTCOME_KIND_HAND_BACK,
   escalate: SkillOutcomeKind.SKILL_OUTCOME_KIND_ESCALATE,
+  verify: SkillOutcomeKind.SKILL_OUTCOME_KIND_VERIFY,
 };
 
 const PRIORITIES = {
@@ -139,6 +142,7 @@ export class SkillResponder {
       kind: OUTCOME_KINDS[outcome.kind],
       ...(outcome.kind === 'escalate' ? { priority: PRIORITIES[outcome.priority], department: outcome.department, reason: outcome.reason } : {}),
       ...(outcome.kind === 'hand-back' || outcome.kind === 'done' ? { reason: outcome.reason ?? '' } : {}),
+      ...(outcome.kind === 'verify' ? { verifyPurpose: outcome.purpose } : {}),
     });
   }
 }

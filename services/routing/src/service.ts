@@ -19,6 +19,9 @@ import { HandleInboundMessage } from './use-cases/handle-inbound-message';
 import { ApplySkillOutcome } from './use-cases/apply-skill-outcome';
 import { EscalateMissedSlas } from './use-cases/escalate-missed-slas';
 import { OptOutOnChannelSignal } from './use-cases/opt-out-on-channel-signal';
+import { CrmSyncPatientLookup } from './adapters/patient-lookup';
+import { VerificationState } from './adapters/verification-state';
+import { VerifyIdentity } from './use-cases/verify-identity';
 
 export const ROUTING_TOPICS = [
   Topics.inboundMessage,
@@ -56,6 +59,19 @@ export const routingService = defineService({
     const replier = new Replier(bus, conversations);
     const presence = new AgentPresence(redis);
     const assigner = new AssignWaitingConversations(conversations, presence, bus, inbox, config.ROUTING_ASSIGNMENT);
+    const messages = new BotMessages(catalog);
+    const lookup = new CrmSyncPatientLookup(config.ROUTING_CRM_SYNC_GRPC_ADDRESS);
+    ctx.onShutdown(() => {
+      lookup.close();
+      return Promise.resolve();
+    });
+    const verificationPolicy = {
+      validMs: config.ROUTING_VERIFICATION_VALID_MS,
+      maxFailures: config.ROUTING_VERIFICATION_MAX_FAILURES,
+      lockMs: config.ROUTING_VERIFICATION_LOCK_MS,
+      attemptsPerHour: config.ROUTING_VERIFICATION_ATTEMPTS_PER_HOUR,
+    };
+    const verification = new VerifyIdentity({ bus, contacts, conversations, replier, messages, audit, lookup, state: new VerificationState(redis, verificationPolicy), policy: verificationPolicy, logger });
     const split = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
     const handleInbound = new HandleInboundMessage({
@@ -65,7 +81,7 @@ export const routingService = defineService({
       consentLedger,
       faq,
       replier,
-      messages: new BotMessages(catalog),
+      messages,
       inbox,
       assigner,
       policy: {
@@ -74,8 +90,9 @@ export const routingService = defineService({
         extraKeywords: { optOut: split(config.ROUTING_OPT_OUT_KEYWORDS), optIn: split(config.ROUTING_OPT_IN_KEYWORDS) },
       },
       logger,
+      verification,
     });
-    const applyOutcome = new ApplySkillOutcome(conversations, bus, inbox, assigner);
+    const applyOutcome = new ApplySkillOutcome(conversations, bus, inbox, assigner, verification);
     http.use(inboxRouter({ jwtSecret: config.AGENT_JWT_SECRET, bus, contacts, conversations, audit, faq, inbox, replier, presence, assigner, logger }));
 
     const turns = bus.consumer({

@@ -10,6 +10,7 @@ const VALUES = {
   option: 'Preguntas e información',
   ahead: 128,
   name: 'Dr. Maximiliane Schmidt-Hohenstein',
+  n: 10,
 };
 
 describe('WhatsApp length limits', () => {

@@ -225,7 +225,7 @@ describe('routing against real Kafka, FerretDB and Redis', () => {
     const [menu] = await routing.answersTo(await routing.reply(urgent, 'menu:faq'), 1);
     await routing.bus.publish(
       Topics.skillOutcome,
-      { turnId: 'triage-turn', contactId: menu!.contactId, conversationId: menu!.conversationId, skill: 'triage', kind: SkillOutcomeKind.SKILL_OUTCOME_KIND_ESCALATE, priority: HandoverPriority.HANDOVER_PRIORITY_EMERGENCY, department: 'general', reason: 'red_flag' },
+      { turnId: 'triage-turn', contactId: menu!.contactId, conversationId: menu!.conversationId, skill: 'triage', kind: SkillOutcomeKind.SKILL_OUTCOME_KIND_ESCALATE, priority: HandoverPriority.HANDOVER_PRIORITY_EMERGENCY, department: 'general', reason: 'red_flag', verifyPurpose: '' },
       { key: menu!.contactId, tenantId: routing.tenantId },
     );
     const supervisor = routing.token({ id: 'sup-3', role: 'supervisor' });

@@ -25,6 +25,8 @@ export class ApplySkillOutcome {
     private readonly bus: EventBus,
     private readonly inbox: InboxEvents,
     private readonly assigner: AssignWaitingConversations,
+    /** Runs the identity verification a skill asks for (VERIFY); absent, such a request is ignored. */
+    private readonly verification?: { request(event: ReceivedEvent<SkillOutcome>): Promise<void> },
   ) {}
 
   async execute(event: ReceivedEvent<SkillOutcome>): Promise<void> {
@@ -55,6 +57,9 @@ export class ApplySkillOutcome {
         await this.assigner.assign(tenantId, queued);
         return;
       }
+      case SkillOutcomeKind.SKILL_OUTCOME_KIND_VERIFY:
+        await this.verification?.request(event);
+        return;
       case SkillOutcomeKind.SKILL_OUTCOME_KIND_UNSPECIFIED:
       case SkillOutcomeKind.UNRECOGNIZED:
         return;

@@ -24,6 +24,7 @@ import { NOT_UNDERSTOOD_LIMIT, PRIORITY, queueName, type Conversation } from '..
 import { SKILL_TOPICS, skillForReplyId, type SkillName } from '../domain/skills';
 import { MENU_ENTRIES, text, type BotMessages } from './bot-messages';
 import type { AssignWaitingConversations } from './assign-waiting-conversations';
+import type { VerificationTurn, VerifyIdentity } from './verify-identity';
 
 /** Version of the consent wording (bump when consent.ask changes meaning). */
 export const CONSENT_WORDING_VERSION = 'care-messaging-2026-11';
@@ -69,6 +70,8 @@ export class HandleInboundMessage {
       readonly assigner: AssignWaitingConversations;
       readonly policy: RoutingPolicy;
       readonly logger: Logger;
+      /** Identity verification a skill asked for (its "for whom?" rows and date-of-birth answers). */
+      readonly verification?: VerifyIdentity;
     },
   ) {}
 
@@ -130,7 +133,8 @@ export class HandleInboundMessage {
     if (keyword === 'human') return this.handover(turn, PRIORITY.normal, 'patient_asked');
     if (keyword === 'menu') return this.sendMenu(turn);
 
-    // 5. A skill in the middle of a flow owns free text.
+    // 5. A skill in the middle of a flow owns free text — unless routing is verifying the patient for it.
+    if (conversation.ownerSkill && body !== undefined && this.deps.verification && (await this.deps.verification.answer(verificationTurn(turn), body))) return;
     if (conversation.ownerSkill) return this.dispatch(turn, conversation.ownerSkill, DispatchReason.DISPATCH_REASON_OWNER, '');
 
     // 6. The bot: FAQ, else the menu; repeated misunderstanding goes to a human.
@@ -174,6 +178,9 @@ export class HandleInboundMessage {
         else await this.sendMenu(turn);
         return true;
       }
+      case 'verify':
+        if (this.deps.verification) await this.deps.verification.reply(verificationTurn(turn), replyId);
+        return true;
       case 'consent':
         return true; // already opted in: a late press of an old consent button changes nothing
       default:
@@ -288,6 +295,7 @@ export class HandleInboundMessage {
         windowOpen: true,
         receivedAt: turn.message.receivedAt ?? turn.event.occurredAt,
         facilityId: turn.event.facilityId,
+        verified: undefined,
       },
       { key: turn.contact.id, tenantId: turn.tenantId, facilityId: turn.event.facilityId, causationId: turn.event.id, correlationId: turn.conversation.id, id: nameBasedId(turn.key, 'dispatch', skill) },
     );
@@ -339,6 +347,10 @@ export class HandleInboundMessage {
       channelUserId: identity.channelUserId,
     };
   }
+}
+
+function verificationTurn(turn: Turn): VerificationTurn {
+  return { tenantId: turn.tenantId, facilityId: turn.event.facilityId, contact: turn.contact, conversation: turn.conversation, language: turn.language, to: turn.to, key: turn.key, causationId: turn.event.id, message: turn.message };
 }
 
 function textOf(message: InboundMessage): string | undefined {

@@ -19,6 +19,8 @@ export enum DispatchReason {
   DISPATCH_REASON_OWNER = 1,
   DISPATCH_REASON_REPLY_NAMESPACE = 2,
   DISPATCH_REASON_MENU = 3,
+  /** DISPATCH_REASON_VERIFIED - Routing verified the patient the skill asked about (SkillTurn.verified). */
+  DISPATCH_REASON_VERIFIED = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -36,6 +38,9 @@ export function dispatchReasonFromJSON(object: any): DispatchReason {
     case 3:
     case "DISPATCH_REASON_MENU":
       return DispatchReason.DISPATCH_REASON_MENU;
+    case 4:
+    case "DISPATCH_REASON_VERIFIED":
+      return DispatchReason.DISPATCH_REASON_VERIFIED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -53,6 +58,8 @@ export function dispatchReasonToJSON(object: DispatchReason): string {
       return "DISPATCH_REASON_REPLY_NAMESPACE";
     case DispatchReason.DISPATCH_REASON_MENU:
       return "DISPATCH_REASON_MENU";
+    case DispatchReason.DISPATCH_REASON_VERIFIED:
+      return "DISPATCH_REASON_VERIFIED";
     case DispatchReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -69,6 +76,13 @@ export enum SkillOutcomeKind {
   SKILL_OUTCOME_KIND_HAND_BACK = 3,
   /** SKILL_OUTCOME_KIND_ESCALATE - A human must take over (priority decides the queue position). */
   SKILL_OUTCOME_KIND_ESCALATE = 4,
+  /**
+   * SKILL_OUTCOME_KIND_VERIFY - The skill needs the patient's identity verified first: routing asks "for
+   * whom?" where the contact speaks for several patients, runs the knowledge
+   * check (and a one-time code where asked), then dispatches a turn to the
+   * skill with reason DISPATCH_REASON_VERIFIED. The skill keeps ownership.
+   */
+  SKILL_OUTCOME_KIND_VERIFY = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -89,6 +103,9 @@ export function skillOutcomeKindFromJSON(object: any): SkillOutcomeKind {
     case 4:
     case "SKILL_OUTCOME_KIND_ESCALATE":
       return SkillOutcomeKind.SKILL_OUTCOME_KIND_ESCALATE;
+    case 5:
+    case "SKILL_OUTCOME_KIND_VERIFY":
+      return SkillOutcomeKind.SKILL_OUTCOME_KIND_VERIFY;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -108,6 +125,8 @@ export function skillOutcomeKindToJSON(object: SkillOutcomeKind): string {
       return "SKILL_OUTCOME_KIND_HAND_BACK";
     case SkillOutcomeKind.SKILL_OUTCOME_KIND_ESCALATE:
       return "SKILL_OUTCOME_KIND_ESCALATE";
+    case SkillOutcomeKind.SKILL_OUTCOME_KIND_VERIFY:
+      return "SKILL_OUTCOME_KIND_VERIFY";
     case SkillOutcomeKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -198,6 +217,28 @@ export interface SkillTurn {
     | undefined;
   /** Facility the conversation belongs to (from the business number). */
   facilityId: string;
+  /**
+   * Set when routing verified the patient's identity for this skill (reason
+   * DISPATCH_REASON_VERIFIED, the answer to a SKILL_OUTCOME_KIND_VERIFY); the
+   * skill may rely on it until expires_at.
+   */
+  verified: VerifiedPatient | undefined;
+}
+
+/**
+ * A patient whose identity routing checked (linked to the contact in the EHR,
+ * date of birth, a one-time code where the tenant asks for one).
+ */
+export interface VerifiedPatient {
+  /** Our pseudonymous patient id (as crm-sync's LookupPatients returns it). */
+  patientId: string;
+  /** The connector and the EHR's Patient id the check was made against. */
+  connectorId: string;
+  ehrPatientId: string;
+  /** What the skill asked the verification for, e.g. "results", "refills". */
+  purpose: string;
+  verifiedAt: Date | undefined;
+  expiresAt: Date | undefined;
 }
 
 /**
@@ -216,6 +257,11 @@ export interface SkillOutcome {
   department: string;
   /** Machine-readable reason, never free text from the patient. */
   reason: string;
+  /**
+   * For VERIFY: what the verification is for ("results", "refills"): routing
+   * hands the turn back with SkillTurn.verified.purpose set to it.
+   */
+  verifyPurpose: string;
 }
 
 function createBaseSkillTurn(): SkillTurn {
@@ -233,6 +279,7 @@ function createBaseSkillTurn(): SkillTurn {
     windowOpen: false,
     receivedAt: undefined,
     facilityId: "",
+    verified: undefined,
   };
 }
 
@@ -276,6 +323,9 @@ export const SkillTurn: MessageFns<SkillTurn> = {
     }
     if (message.facilityId !== "") {
       writer.uint32(106).string(message.facilityId);
+    }
+    if (message.verified !== undefined) {
+      VerifiedPatient.encode(message.verified, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -397,6 +447,14 @@ export const SkillTurn: MessageFns<SkillTurn> = {
             message.facilityId = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.verified = VerifiedPatient.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -456,6 +514,7 @@ export const SkillTurn: MessageFns<SkillTurn> = {
         : isSet(object.facility_id)
         ? globalThis.String(object.facility_id)
         : "",
+      verified: isSet(object.verified) ? VerifiedPatient.fromJSON(object.verified) : undefined,
     };
   },
 
@@ -500,6 +559,9 @@ export const SkillTurn: MessageFns<SkillTurn> = {
     if (message.facilityId !== "") {
       obj.facilityId = message.facilityId;
     }
+    if (message.verified !== undefined) {
+      obj.verified = VerifiedPatient.toJSON(message.verified);
+    }
     return obj;
   },
 
@@ -527,12 +589,194 @@ export const SkillTurn: MessageFns<SkillTurn> = {
     message.windowOpen = object.windowOpen ?? false;
     message.receivedAt = object.receivedAt ?? undefined;
     message.facilityId = object.facilityId ?? "";
+    message.verified = (object.verified !== undefined && object.verified !== null)
+      ? VerifiedPatient.fromPartial(object.verified)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVerifiedPatient(): VerifiedPatient {
+  return { patientId: "", connectorId: "", ehrPatientId: "", purpose: "", verifiedAt: undefined, expiresAt: undefined };
+}
+
+export const VerifiedPatient: MessageFns<VerifiedPatient> = {
+  encode(message: VerifiedPatient, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.connectorId !== "") {
+      writer.uint32(18).string(message.connectorId);
+    }
+    if (message.ehrPatientId !== "") {
+      writer.uint32(26).string(message.ehrPatientId);
+    }
+    if (message.purpose !== "") {
+      writer.uint32(34).string(message.purpose);
+    }
+    if (message.verifiedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.verifiedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifiedPatient {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifiedPatient();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.connectorId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ehrPatientId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.purpose = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.verifiedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifiedPatient {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      connectorId: isSet(object.connectorId)
+        ? globalThis.String(object.connectorId)
+        : isSet(object.connector_id)
+        ? globalThis.String(object.connector_id)
+        : "",
+      ehrPatientId: isSet(object.ehrPatientId)
+        ? globalThis.String(object.ehrPatientId)
+        : isSet(object.ehr_patient_id)
+        ? globalThis.String(object.ehr_patient_id)
+        : "",
+      purpose: isSet(object.purpose) ? globalThis.String(object.purpose) : "",
+      verifiedAt: isSet(object.verifiedAt)
+        ? fromJsonTimestamp(object.verifiedAt)
+        : isSet(object.verified_at)
+        ? fromJsonTimestamp(object.verified_at)
+        : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: VerifiedPatient): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.connectorId !== "") {
+      obj.connectorId = message.connectorId;
+    }
+    if (message.ehrPatientId !== "") {
+      obj.ehrPatientId = message.ehrPatientId;
+    }
+    if (message.purpose !== "") {
+      obj.purpose = message.purpose;
+    }
+    if (message.verifiedAt !== undefined) {
+      obj.verifiedAt = message.verifiedAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifiedPatient>): VerifiedPatient {
+    return VerifiedPatient.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifiedPatient>): VerifiedPatient {
+    const message = createBaseVerifiedPatient();
+    message.patientId = object.patientId ?? "";
+    message.connectorId = object.connectorId ?? "";
+    message.ehrPatientId = object.ehrPatientId ?? "";
+    message.purpose = object.purpose ?? "";
+    message.verifiedAt = object.verifiedAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
     return message;
   },
 };
 
 function createBaseSkillOutcome(): SkillOutcome {
-  return { turnId: "", contactId: "", conversationId: "", skill: "", kind: 0, priority: 0, department: "", reason: "" };
+  return {
+    turnId: "",
+    contactId: "",
+    conversationId: "",
+    skill: "",
+    kind: 0,
+    priority: 0,
+    department: "",
+    reason: "",
+    verifyPurpose: "",
+  };
 }
 
 export const SkillOutcome: MessageFns<SkillOutcome> = {
@@ -560,6 +804,9 @@ export const SkillOutcome: MessageFns<SkillOutcome> = {
     }
     if (message.reason !== "") {
       writer.uint32(66).string(message.reason);
+    }
+    if (message.verifyPurpose !== "") {
+      writer.uint32(74).string(message.verifyPurpose);
     }
     return writer;
   },
@@ -641,6 +888,14 @@ export const SkillOutcome: MessageFns<SkillOutcome> = {
             message.reason = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.verifyPurpose = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -675,6 +930,11 @@ export const SkillOutcome: MessageFns<SkillOutcome> = {
       priority: isSet(object.priority) ? handoverPriorityFromJSON(object.priority) : 0,
       department: isSet(object.department) ? globalThis.String(object.department) : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      verifyPurpose: isSet(object.verifyPurpose)
+        ? globalThis.String(object.verifyPurpose)
+        : isSet(object.verify_purpose)
+        ? globalThis.String(object.verify_purpose)
+        : "",
     };
   },
 
@@ -704,6 +964,9 @@ export const SkillOutcome: MessageFns<SkillOutcome> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.verifyPurpose !== "") {
+      obj.verifyPurpose = message.verifyPurpose;
+    }
     return obj;
   },
 
@@ -720,6 +983,7 @@ export const SkillOutcome: MessageFns<SkillOutcome> = {
     message.priority = object.priority ?? 0;
     message.department = object.department ?? "";
     message.reason = object.reason ?? "";
+    message.verifyPurpose = object.verifyPurpose ?? "";
     return message;
   },
 };

@@ -1,0 +1,267 @@
+import { Channel, DispatchReason, HandoverPriority, SkillOutcome, SkillOutcomeKind, Topics, type InboundMessage, type OutboundMessageCommand } from '@careloop/contracts';
+import { nameBasedId, type EventBus, type ReceivedEvent } from '@careloop/bus';
+import type { Logger } from '@careloop/observability';
+import { isLanguage, DEFAULT_LANGUAGE, type Language } from '../i18n/catalog';
+import { WHATSAPP_LIMITS } from '../i18n/whatsapp-limits';
+import type { Contact, ContactDirectory } from '../adapters/contact-directory';
+import type { ConversationStore } from '../adapters/conversation-store';
+import type { AuditLog } from '../adapters/ledgers';
+import type { PatientLookup, PatientRecord } from '../adapters/patient-lookup';
+import type { Recipient, Replier } from '../adapters/replier';
+import type { Candidate, PendingVerification, VerificationState } from '../adapters/verification-state';
+import type { Conversation } from '../domain/conversation';
+import { SKILL_TOPICS, isSkillName } from '../domain/skills';
+import { parseBirthDate, type VerificationPolicy } from '../domain/verification';
+import { text, type BotMessages } from './bot-messages';
+
+type Content = OutboundMessageCommand['content'];
+
+/** The part of a patient's turn the verification needs. */
+export interface VerificationTurn {
+  readonly tenantId: string;
+  readonly facilityId: string;
+  readonly contact: Contact;
+  readonly conversation: Conversation;
+  readonly language: Language;
+  readonly to: Recipient;
+  /** Derived from the inbound message (or the skill's outcome): the ids of what we send derive from it. */
+  readonly key: string;
+  readonly causationId: string;
+  readonly message?: InboundMessage;
+}
+
+/** A "for whom?" list holds at most this many patients (WhatsApp: 10 rows). */
+const MAX_CANDIDATES = 10;
+
+/**
+ * Step-up identity verification, owned by routing and asked for by any skill (a
+ * SKILL_OUTCOME_KIND_VERIFY outcome): the patient must be in the EHR under the phone that is
+ * writing ("for whom?" when it is listed for several), then give their date of birth in their
+ * language's format. A pass is remembered for the policy's period and handed to the skill as a
+ * turn with `verified`; wrong answers lock the patient's requests for a while and put the
+ * conversation in the staff queue. Every pass, failure, lock and refusal is audited. Names and
+ * dates of birth are read from the EHR when needed and never stored.
+ */
+export class VerifyIdentity {
+  constructor(
+    private readonly deps: {
+      readonly bus: EventBus;
+      readonly contacts: ContactDirectory;
+      readonly conversations: ConversationStore;
+      readonly replier: Replier;
+      readonly messages: BotMessages;
+      readonly audit: AuditLog;
+      readonly lookup: PatientLookup;
+      readonly state: VerificationState;
+      readonly policy: VerificationPolicy;
+      readonly logger: Logger;
+    },
+  ) {}
+
+  /** A skill asked for a verification (its VERIFY outcome). */
+  async request(event: ReceivedEvent<SkillOutcome>): Promise<void> {
+    const outcome = event.payload;
+    const tenantId = event.tenantId;
+    if (!isSkillName(outcome.skill) || !outcome.verifyPurpose) return;
+    const [conversation, contact] = await Promise.all([this.deps.conversations.get(tenantId, outcome.conversationId), this.deps.contacts.get(tenantId, outcome.contactId)]);
+    if (!conversation || conversation.status !== 'bot' || !contact) return; // closed or with a person: nothing to verify now
+    await this.deps.conversations.setOwner(tenantId, conversation.id, outcome.skill);
+    const channel = conversation.channel === 'messenger' ? Channel.CHANNEL_MESSENGER : Channel.CHANNEL_WHATSAPP;
+    const language = contact.language && isLanguage(contact.language) ? contact.language : DEFAULT_LANGUAGE;
+    const turn: VerificationTurn = {
+      tenantId,
+      facilityId: conversation.facilityId || event.facilityId,
+      contact,
+      conversation,
+      language,
+      to: { tenantId, facilityId: conversation.facilityId, contactId: contact.id, conversationId: conversation.id, consent: contact.consent, endpoint: { channel, endpointId: conversation.endpointId, displayAddress: '', accountId: '' }, channel, channelUserId: conversation.recipientId },
+      key: nameBasedId(tenantId, 'verify-request', event.id),
+      causationId: event.id,
+    };
+    const speaker = new Speaker(this.deps.replier, turn);
+    const phone = contact.verifiedPhones[0];
+    const records = phone ? await this.lookup(turn, speaker, phone) : [];
+    if (!records) return;
+    const candidates = records.slice(0, MAX_CANDIDATES);
+    if (candidates.length === 0) {
+      await this.deps.audit.record(tenantId, { actor: `contact:${contact.id}`, role: 'patient', action: 'identity.verification.no_record', resource: `contact:${contact.id}` });
+      await speaker.say(text(this.deps.messages.t(language, 'verify.no_record')));
+      await this.deps.conversations.setOwner(tenantId, conversation.id, undefined);
+      return;
+    }
+    const pending: PendingVerification = { skill: outcome.skill, purpose: outcome.verifyPurpose, conversationId: conversation.id, facilityId: turn.facilityId, stage: 'who', candidates: candidates.map(idsOf) };
+    const only = candidates.length === 1 ? candidates[0] : undefined;
+    if (only) return this.chosen(turn, speaker, pending, idsOf(only));
+    await this.deps.state.setPending(tenantId, contact.id, pending);
+    await speaker.say(this.forWhom(language, candidates));
+  }
+
+  /** A press of a "for whom?" row (`verify:who:<n>`). */
+  async reply(turn: VerificationTurn, replyId: string): Promise<void> {
+    const pending = await this.deps.state.pending(turn.tenantId, turn.contact.id);
+    if (!pending || pending.stage !== 'who') return; // an old list: the request it belonged to is over
+    const n = Number(replyId.split(':')[2]);
+    const candidate = Number.isInteger(n) ? pending.candidates[n] : undefined;
+    if (!candidate) return;
+    await this.chosen(turn, new Speaker(this.deps.replier, turn), pending, candidate);
+  }
+
+  /** Free text while a verification waits for it; false when none does (the skill gets the text). */
+  async answer(turn: VerificationTurn, body: string): Promise<boolean> {
+    const pending = await this.deps.state.pending(turn.tenantId, turn.contact.id);
+    if (!pending || pending.conversationId !== turn.conversation.id) return false;
+    const speaker = new Speaker(this.deps.replier, turn);
+    const { tenantId, contact, language } = turn;
+    const chosen = pending.chosen;
+    if (pending.stage === 'who' || !chosen) {
+      const records = await this.currentRecords(turn, speaker, pending);
+      if (records) await speaker.say(this.forWhom(language, records));
+      return true;
+    }
+    const birthDate = parseBirthDate(body, language);
+    if (!birthDate) {
+      await speaker.say(text(this.deps.messages.t(language, 'verify.dob.invalid')));
+      return true;
+    }
+    const resource = `patient:${chosen.patientId}`;
+    const actor = `contact:${contact.id}`;
+    if (await this.deps.state.isLocked(tenantId, chosen.patientId)) {
+      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.refused_locked', resource });
+      await speaker.say(text(this.deps.messages.t(language, 'verify.locked')));
+      await this.deps.state.clearPending(tenantId, contact.id);
+      return true;
+    }
+    if (!(await this.deps.state.takeAttempt(tenantId, contact.id, chosen.patientId))) {
+      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.rate_limited', resource });
+      await speaker.say(text(this.deps.messages.t(language, 'verify.rate_limited')));
+      return true;
+    }
+    const phone = contact.verifiedPhones[0];
+    const records = phone ? await this.lookup(turn, speaker, phone) : [];
+    if (!records) return true;
+    const record = records.find((r) => r.patientId === chosen.patientId);
+    if (record && record.birthDate === birthDate) {
+      const at = new Date();
+      const passed = await this.deps.state.recordPassed(tenantId, contact.id, chosen.patientId, pending.purpose, at);
+      await this.deps.state.clearPending(tenantId, contact.id);
+      await this.deps.contacts.linkPatients(tenantId, contact.id, [chosen.patientId]);
+      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: `identity.verification.passed:${pending.purpose}`, resource });
+      await speaker.say(text(this.deps.messages.t(language, 'verify.passed')));
+      await this.handBack(turn, pending, chosen, passed.verifiedAt, passed.expiresAt);
+      return true;
+    }
+    const failures = await this.deps.state.recordFailure(tenantId, chosen.patientId);
+    await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.failed', resource });
+    if (failures < this.deps.policy.maxFailures) {
+      await speaker.say(text(this.deps.messages.t(language, 'verify.dob.wrong')));
+      return true;
+    }
+    await this.deps.state.lock(tenantId, chosen.patientId);
+    await this.deps.state.clearPending(tenantId, contact.id);
+    await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.locked', resource });
+    await speaker.say(text(this.deps.messages.t(language, 'verify.locked')));
+    // The staff queue hears of it through the usual escalation (handover, high priority).
+    await this.deps.bus.publish(
+      Topics.skillOutcome,
+      SkillOutcome.fromPartial({ turnId: turn.key, contactId: contact.id, conversationId: turn.conversation.id, skill: pending.skill, kind: SkillOutcomeKind.SKILL_OUTCOME_KIND_ESCALATE, priority: HandoverPriority.HANDOVER_PRIORITY_HIGH, department: 'general', reason: 'identity_verification_locked' }),
+      { key: contact.id, tenantId, facilityId: turn.facilityId, id: nameBasedId(turn.key, 'verify-locked'), causationId: turn.causationId, correlationId: turn.conversation.id },
+    );
+    return true;
+  }
+
+  private async chosen(turn: VerificationTurn, speaker: Speaker, pending: PendingVerification, candidate: Candidate): Promise<void> {
+    const { tenantId, contact, language } = turn;
+    const passed = await this.deps.state.passed(tenantId, contact.id, candidate.patientId, pending.purpose);
+    if (passed) {
+      await this.deps.state.clearPending(tenantId, contact.id);
+      return this.handBack(turn, pending, candidate, passed.verifiedAt, passed.expiresAt);
+    }
+    if (await this.deps.state.isLocked(tenantId, candidate.patientId)) {
+      await this.deps.audit.record(tenantId, { actor: `contact:${contact.id}`, role: 'patient', action: 'identity.verification.refused_locked', resource: `patient:${candidate.patientId}` });
+      await this.deps.state.clearPending(tenantId, contact.id);
+      await speaker.say(text(this.deps.messages.t(language, 'verify.locked')));
+      return;
+    }
+    await this.deps.state.setPending(tenantId, contact.id, { ...pending, stage: 'dob', chosen: candidate });
+    await speaker.say(text(this.deps.messages.t(language, 'verify.dob.ask')));
+  }
+
+  /** The answer to the skill: a turn that says who was verified, for what, until when. */
+  private async handBack(turn: VerificationTurn, pending: PendingVerification, patient: Candidate, verifiedAt: string, expiresAt: string): Promise<void> {
+    if (!isSkillName(pending.skill)) return;
+    const now = new Date();
+    await this.deps.bus.publish(
+      SKILL_TOPICS[pending.skill],
+      {
+        turnId: turn.key,
+        contactId: turn.contact.id,
+        conversationId: turn.conversation.id,
+        patientIds: [...new Set([...turn.contact.patientIds, patient.patientId])],
+        language: turn.language,
+        endpoint: turn.to.endpoint,
+        recipient: { channel: turn.to.channel, channelUserId: turn.to.channelUserId, phoneE164: '', businessScopedUserId: '', profileName: '', username: '' },
+        message: undefined,
+        replyId: '',
+        reason: DispatchReason.DISPATCH_REASON_VERIFIED,
+        windowOpen: true,
+        receivedAt: turn.message?.receivedAt ?? now,
+        facilityId: turn.facilityId,
+        verified: { patientId: patient.patientId, connectorId: patient.connectorId, ehrPatientId: patient.ehrPatientId, purpose: pending.purpose, verifiedAt: new Date(verifiedAt), expiresAt: new Date(expiresAt) },
+      },
+      { key: turn.contact.id, tenantId: turn.tenantId, facilityId: turn.facilityId, causationId: turn.causationId, correlationId: turn.conversation.id, id: nameBasedId(turn.key, 'verified', pending.skill) },
+    );
+  }
+
+  private async currentRecords(turn: VerificationTurn, speaker: Speaker, pending: PendingVerification): Promise<PatientRecord[] | undefined> {
+    const phone = turn.contact.verifiedPhones[0];
+    const records = phone ? await this.lookup(turn, speaker, phone) : [];
+    if (!records) return undefined;
+    const ids = new Set(pending.candidates.map((c) => c.patientId));
+    return records.filter((r) => ids.has(r.patientId));
+  }
+
+  /** The EHR's patients for the phone; undefined (after telling the patient) when crm-sync is away. */
+  private async lookup(turn: VerificationTurn, speaker: Speaker, phone: string): Promise<PatientRecord[] | undefined> {
+    try {
+      return await this.deps.lookup.byPhone(turn.tenantId, phone);
+    } catch (error) {
+      this.deps.logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' }, tenantId: turn.tenantId }, 'patient lookup failed: verification postponed');
+      await speaker.say(text(this.deps.messages.t(turn.language, 'verify.unavailable')));
+      return undefined;
+    }
+  }
+
+  private forWhom(language: Language, records: readonly PatientRecord[]): Content {
+    const rows = records.slice(0, MAX_CANDIDATES).map((r, i) => ({
+      id: `verify:who:${i}`,
+      // The given name as the EHR has it: this phone is on each of these records.
+      title: fit(r.givenName || this.deps.messages.t(language, 'verify.who.row.patient.title', { n: i + 1 }), WHATSAPP_LIMITS.listRowTitle),
+      description: '',
+    }));
+    return {
+      $case: 'interactiveList',
+      value: { header: '', body: this.deps.messages.t(language, 'verify.who.body'), footer: '', button: this.deps.messages.t(language, 'verify.who.button'), sections: [{ title: this.deps.messages.t(language, 'verify.who.section'), rows }] },
+    };
+  }
+}
+
+/** The messages of one verification turn, numbered in order (their command ids derive from the turn). */
+class Speaker {
+  private sequence = 0;
+  constructor(
+    private readonly replier: Replier,
+    private readonly turn: VerificationTurn,
+  ) {}
+  async say(content: Content): Promise<void> {
+    await this.replier.send(this.turn.to, nameBasedId(this.turn.key, 'verify'), this.sequence++, content, 'care', 'bot', this.turn.causationId);
+  }
+}
+
+function idsOf(r: PatientRecord): Candidate {
+  return { patientId: r.patientId, connectorId: r.connectorId, ehrPatientId: r.ehrPatientId };
+}
+
+function fit(s: string, max: number): string {
+  const chars = Array.from(s);
+  return chars.length <= max ? s : `${chars.slice(0, max - 1).join('')}…`;
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { crmApi, DispatchReason, SkillOutcome, SkillOutcomeKind, Topics, type OutboundMessageCommand, type SkillTurn } from '@careloop/contracts';
+import { infraEnv, TopicTap, waitFor } from '@careloop/testing';
+import { Catalog } from '../src/i18n/catalog';
+import { bodyOf, startRouting, whatsappSender, type RoutingUnderTest, type Sender } from './support/routing-harness';
+
+/**
+ * Stand-in for crm-sync's LookupPatients (another service's API, not infrastructure): the EHR's
+ * patients per phone, as crm-sync would answer from the FHIR server.
+ */
+class CrmSyncStandIn {
+  readonly patients = new Map<string, crmApi.PatientMatch[]>();
+  private readonly server = new grpc.Server();
+  address = '';
+
+  static async start(): Promise<CrmSyncStandIn> {
+    const standIn = new CrmSyncStandIn();
+    const implementation: Pick<crmApi.CrmSyncServiceServer, 'lookupPatients'> = {
+      lookupPatients: (call, callback) => {
+        const by = call.request.by;
+        callback(null, { patients: by?.$case === 'phoneE164' ? (standIn.patients.get(`${call.request.tenantId}|${by.value}`) ?? []) : [] });
+      },
+    };
+    standIn.server.addService(crmApi.CrmSyncServiceService, implementation);
+    const port = await new Promise<number>((resolve, reject) => {
+      standIn.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p)));
+    });
+    standIn.address = `127.0.0.1:${port}`;
+    return standIn;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+}
+
+const LOCK_MS = 6_000;
+const catalog = Catalog.load();
+const env = infraEnv();
+
+function patient(givenName: string, birthDate: string): crmApi.PatientMatch {
+  const fhirId = `p-${randomUUID().slice(0, 8)}`;
+  return { connectorId: 'ehr-1', fhirId, patientId: randomUUID(), mrn: '', givenName, familyName: 'García', birthDate, language: 'es' };
+}
+
+describe('identity verification (routing owns it, a skill asks for it)', () => {
+  let crm: CrmSyncStandIn;
+  let routing: RoutingUnderTest;
+  let ehrTurns: TopicTap<SkillTurn>;
+
+  beforeAll(async () => {
+    crm = await CrmSyncStandIn.start();
+    routing = await startRouting({
+      ROUTING_AVAILABLE_SKILLS: 'ehr',
+      ROUTING_CRM_SYNC_GRPC_ADDRESS: crm.address,
+      ROUTING_VERIFICATION_LOCK_MS: String(LOCK_MS),
+      ROUTING_VERIFICATION_MAX_FAILURES: '3',
+    });
+    ehrTurns = await TopicTap.start(env.KAFKA_BROKERS, Topics.ehrTurn, [routing.tenantId]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await ehrTurns.stop();
+    await routing.stop();
+    await crm.stop();
+  });
+
+  async function consentedPatient(name: string): Promise<Sender> {
+    const sender = whatsappSender(name);
+    await routing.answersTo(await routing.text(sender, 'Hola'), 1);
+    await routing.answersTo(await routing.reply(sender, 'consent:accept'), 2);
+    return sender;
+  }
+
+  /** The patient asks for results; the ehr skill (played here) answers with a VERIFY outcome. */
+  async function askResults(sender: Sender, expectedAnswers: number): Promise<{ turn: SkillTurn; answers: OutboundMessageCommand[] }> {
+    const chose = await routing.reply(sender, 'menu:results');
+    const turn = (await waitFor('the ehr turn', () => ehrTurns.received().find((t) => t.payload.turnId === chose), 20_000)).payload;
+    const meta = await routing.bus.publish(
+      Topics.skillOutcome,
+      SkillOutcome.fromPartial({ turnId: turn.turnId, contactId: turn.contactId, conversationId: turn.conversationId, skill: 'ehr', kind: SkillOutcomeKind.SKILL_OUTCOME_KIND_VERIFY, verifyPurpose: 'results' }),
+      { key: turn.contactId, tenantId: routing.tenantId },
+    );
+    return { turn, answers: await routing.answersTo(meta.id, expectedAnswers) };
+  }
+
+  const verifiedTurn = (contactId: string, after: number) =>
+    waitFor('the verified turn', () => ehrTurns.received().slice(after).find((t) => t.payload.contactId === contactId && t.payload.reason === DispatchReason.DISPATCH_REASON_VERIFIED), 20_000);
+
+  it('asks a carer "for whom?" and hands the skill only the chosen patient', async () => {
+    const sender = await consentedPatient('Marta');
+    const lucas = patient('Lucas', '2012-03-15');
+    const sofia = patient('Sofía', '2015-11-02');
+    crm.patients.set(`${routing.tenantId}|${sender.phoneE164 ?? ''}`, [lucas, sofia]);
+
+    const { answers } = await askResults(sender, 1);
+    const list = answers[0]?.content;
+    expect(list?.$case).toBe('interactiveList');
+    if (list?.$case !== 'interactiveList') return;
+    expect(list.value.body).toBe(catalog.t('es', 'verify.who.body'));
+    expect(list.value.sections.flatMap((s) => s.rows.map((r) => [r.id, r.title]))).toEqual([
+      ['verify:who:0', 'Lucas'],
+      ['verify:who:1', 'Sofía'],
+    ]);
+
+    const [ask] = await routing.answersTo(await routing.reply(sender, 'verify:who:1', 'Sofía'), 1);
+    expect(bodyOf(ask!)).toBe(catalog.t('es', 'verify.dob.ask'));
+    const before = ehrTurns.received().length;
+    const [passed] = await routing.answersTo(await routing.text(sender, '02/11/2015'), 1);
+    expect(bodyOf(passed!)).toBe(catalog.t('es', 'verify.passed'));
+    const verified = (await verifiedTurn(answers[0]!.contactId, before)).payload;
+    expect(verified.verified).toMatchObject({ patientId: sofia.patientId, ehrPatientId: sofia.fhirId, connectorId: 'ehr-1', purpose: 'results' });
+    expect(verified.verified!.expiresAt!.getTime()).toBeGreaterThan(Date.now());
+    // Lucas was never verified: his id is not the one the skill may read.
+    expect(verified.verified?.patientId).not.toBe(lucas.patientId);
+
+    // Within the validity period the same request needs only "for whom?" again, no date of birth.
+    const again = await askResults(sender, 1);
+    const afterAgain = ehrTurns.received().length;
+    expect(again.answers[0]?.content?.$case).toBe('interactiveList');
+    expect(await routing.answersTo(await routing.reply(sender, 'verify:who:1', 'Sofía'), 0)).toEqual([]);
+    expect((await verifiedTurn(again.turn.contactId, afterAgain)).payload.verified?.patientId).toBe(sofia.patientId);
+  });
+
+  it('locks after three wrong dates of birth, queues the conversation for staff, audits it, and works after the lock', async () => {
+    const sender = await consentedPatient('Pedro');
+    const pedro = patient('Pedro', '1971-06-30');
+    crm.patients.set(`${routing.tenantId}|${sender.phoneE164 ?? ''}`, [pedro]);
+
+    const first = await askResults(sender, 1);
+    expect(bodyOf(first.answers[0]!)).toBe(catalog.t('es', 'verify.dob.ask')); // one patient: no "for whom?"
+    expect(bodyOf((await routing.answersTo(await routing.text(sender, '30 de junio'), 1))[0]!)).toBe(catalog.t('es', 'verify.dob.invalid'));
+    expect(bodyOf((await routing.answersTo(await routing.text(sender, '01/06/1971'), 1))[0]!)).toBe(catalog.t('es', 'verify.dob.wrong'));
+    expect(bodyOf((await routing.answersTo(await routing.text(sender, '30/06/1972'), 1))[0]!)).toBe(catalog.t('es', 'verify.dob.wrong'));
+    const lockedAt = Date.now();
+    expect(bodyOf((await routing.answersTo(await routing.text(sender, '1971-07-30'), 1))[0]!)).toBe(catalog.t('es', 'verify.locked'));
+
+    const supervisor = routing.token({ id: 'privacy-1', role: 'supervisor' });
+    const queued = await waitFor('the conversation in the staff queue', async () => {
+      const { json } = await routing.api('/inbox/conversations?status=queued', supervisor);
+      return (json['conversations'] as { id: string; priority: number }[] | undefined)?.find((c) => c.id === first.turn.conversationId);
+    });
+    expect(queued.priority).toBe(2); // high
+    const { json: audit } = await routing.api(`/inbox/audit?resource=${encodeURIComponent(`patient:${pedro.patientId}`)}`, supervisor);
+    const actions = (audit['entries'] as { action: string; actor: string }[]).map((e) => e.action);
+    expect(actions).toEqual(['identity.verification.failed', 'identity.verification.failed', 'identity.verification.failed', 'identity.verification.locked']);
+    expect((audit['entries'] as { actor: string }[]).every((e) => e.actor === `contact:${first.turn.contactId}`)).toBe(true);
+
+    // Staff closes it; while the lock lasts, even the right date is not asked for.
+    expect((await routing.api(`/inbox/conversations/${first.turn.conversationId}/close`, supervisor, { method: 'POST', body: {} })).status).toBe(200);
+    const during = await askResults(sender, 1);
+    if (Date.now() - lockedAt < LOCK_MS) expect(bodyOf(during.answers[0]!)).toBe(catalog.t('es', 'verify.locked'));
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, LOCK_MS - (Date.now() - lockedAt)) + 500));
+    const after = await askResults(sender, 1);
+    expect(bodyOf(after.answers[0]!)).toBe(catalog.t('es', 'verify.dob.ask'));
+    const before = ehrTurns.received().length;
+    expect(bodyOf((await routing.answersTo(await routing.text(sender, '30/06/1971'), 1))[0]!)).toBe(catalog.t('es', 'verify.passed'));
+    expect((await verifiedTurn(after.turn.contactId, before)).payload.verified?.patientId).toBe(pedro.patientId);
+    const { json: later } = await routing.api(`/inbox/audit?resource=${encodeURIComponent(`patient:${pedro.patientId}`)}`, supervisor);
+    expect((later['entries'] as { action: string }[]).map((e) => e.action)).toContain('identity.verification.passed:results');
+  }, 90_000);
+});
