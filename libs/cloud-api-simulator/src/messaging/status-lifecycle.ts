@@ -35,8 +35,13 @@ export class StatusLifecycle {
       scheduler.after(timing.sentMs, () => this.fail(message, failure));
       return;
     }
-    scheduler.after(timing.sentMs, () => this.sent(message));
-    scheduler.after(Math.max(timing.deliveredMs, timing.sentMs), () => this.deliver(message));
+    // Delivery is timed from `sent`, not beside it: two timers set side by side can fire in either
+    // order once the event loop was blocked past both (Node keeps one list per duration), and a
+    // delivery that ran before its `sent` left the message at `sent`, never seen by the patient.
+    scheduler.after(timing.sentMs, () => {
+      this.sent(message);
+      scheduler.after(Math.max(0, timing.deliveredMs - timing.sentMs), () => this.deliver(message));
+    });
   }
 
   /** The patient opened the chat. Reading implies delivery; Meta then skips the `delivered` webhook. */
