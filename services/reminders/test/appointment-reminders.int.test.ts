@@ -60,6 +60,24 @@ describe('appointment reminders (real Kafka, FerretDB, Redis)', () => {
 
     // The 2 h reminder is still pending; only one message went to the patient.
     expect(r.outbound.received().filter((e) => e.payload.contactId === patient.contactId && e.payload.commandId !== answer?.commandId)).toHaveLength(1);
+
+    // Scheduling's confirmed version of the same time: the 48 h reminder, already sent (and due
+    // "now" if planned again), is not planned a second time; the 2 h one stays as it was.
+    await r.appointment(patient, { id: appointmentId, version: 2, start, kind: AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_CONFIRMED, confirmed: true });
+    const ledger = r.running.context.mongo?.collection('appointments');
+    if (!ledger) throw new Error('reminders has no MongoDB connection');
+    await waitFor('version 2 handled', async () => ((await ledger.findOne({ tenantId: r.tenantId, _id: appointmentId } as Record<string, unknown>))?.['version'] === 2 ? true : undefined));
+    await sleep(1_000); // its ReminderChanged events, had it planned any, would be on the topic by now
+    const planned48 = r.changesOf({ appointmentId }).filter((c) => c.offsetId === '48h' && c.state === ReminderState.REMINDER_STATE_SCHEDULED);
+    expect(new Set(planned48.map((c) => c.reminderId))).toEqual(new Set([reminder.reminderId]));
+    const listed = await r.list({ appointmentId });
+    expect(listed.reminders.map((x) => [x.offsetId, x.state]).sort()).toEqual(
+      [
+        ['2h', ReminderState.REMINDER_STATE_SCHEDULED],
+        ['48h', ReminderState.REMINDER_STATE_CONFIRMED],
+      ].sort(),
+    );
+    expect(r.outbound.received().filter((e) => e.payload.contactId === patient.contactId && e.payload.commandId !== answer?.commandId)).toHaveLength(1);
   });
 
   it('reschedule replaces the reminders; cancel drops them; an older snapshot changes nothing', async () => {

@@ -6,6 +6,9 @@ import { commandIdOf, reminderIdOf } from '../domain/reminder';
 import type { ReminderRecord } from '../adapters/reminder-store';
 import { indexReminders, RECIPIENT_FIELD, withdrawReminders, type ReminderDeps } from './ports';
 
+/** States of a reminder that went (or is going) to the patient: never planned again for the same time. */
+const FIRED = new Set<ReminderRecord['state']>(['firing', 'dispatched', 'sent', 'delivered', 'read', 'confirmed', 'cancelled-by-patient', 'snoozed', 'failed']);
+
 /** Statuses in which an appointment still gets reminders. */
 const REMINDABLE = new Set([AppointmentStatus.APPOINTMENT_STATUS_BOOKED, AppointmentStatus.APPOINTMENT_STATUS_PENDING]);
 
@@ -64,11 +67,17 @@ export class ScheduleAppointmentReminders {
         await withdrawReminders(this.deps, scheduled.filter((r) => r.askConfirmation && !stale.includes(r)), 'already-confirmed', 'skipped', event.id);
       }
 
+      // A later version of the same time (confirmed, a changed note, the EHR's copy) must not send
+      // again what already went: a reminder fired inside its offset (booked late) is due "now" at
+      // every planning, so only the offset tells it apart.
+      const start = a.start.getTime();
+      const fired = new Set(existing.filter((r) => FIRED.has(r.state) && r.appointmentStart?.getTime() === start).map((r) => r.offsetId));
+
       const channelUserId = a.recipient?.channelUserId ?? '';
       const endpoint = a.endpoint;
       const fresh: ReminderRecord[] = [];
       for (const p of planned) {
-        if (kept.has(p.offset.id)) continue;
+        if (kept.has(p.offset.id) || fired.has(p.offset.id)) continue;
         const occurrenceKey = `appt:${a.appointmentId}:v${a.version}:${p.offset.id}`;
         let state: ReminderRecord['state'] = 'scheduled';
         let reason = '';
