@@ -1,4 +1,13 @@
 import { setting, z } from '@careloop/config';
+import { DEFAULT_RESULTS_POLICY, type ResultsPolicy } from './domain/results-policy';
+
+const release = z.enum(['document', 'summary', 'announce', 'never']);
+const resultsPolicy = z.object({
+  rules: z.array(z.object({ match: z.string().min(1), release })).default([]),
+  otherwise: release.default(DEFAULT_RESULTS_POLICY.otherwise),
+  bookingDepartmentId: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+  lookbackDays: z.number().int().positive().default(DEFAULT_RESULTS_POLICY.lookbackDays),
+});
 
 /** Comma-separated list, blanks dropped, lower-cased (hosts compare case-insensitively). */
 const hostList = () =>
@@ -42,6 +51,32 @@ export const crmSyncSettings = z.object({
   CRM_POLL_TICK_MS: setting.positiveInt(2_000),
   /** How often writes parked for a down connector are tried again. */
   CRM_DRAIN_TICK_MS: setting.positiveInt(1_000),
+  /**
+   * What the chat may do with results, per tenant, JSON: { "<tenant>": { "rules": [{ "match": "LAB",
+   * "release": "document" }, { "match": "GE", "release": "never" }], "otherwise": "announce",
+   * "bookingDepartmentId": "general-medicine", "lookbackDays": 180 } }. `match` is a report code or
+   * category code (a code wins over a category); release: document | summary | announce | never.
+   * A tenant not listed: nothing released, nothing mentioned.
+   */
+  EHR_RESULTS_POLICY: z
+    .string()
+    .default('{}')
+    .transform((s, ctx): Record<string, ResultsPolicy> => {
+      try {
+        return z.record(z.string(), resultsPolicy).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of tenant to { rules: [{ match, release }], otherwise, bookingDepartmentId, lookbackDays }' });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * Public base URL of crm-sync's HTTP port, where released result PDFs are fetched (WhatsApp
+   * downloads a document from its link). Empty: no document links — a result the policy releases
+   * as a document is only announced.
+   */
+  EHR_DOCUMENT_BASE_URL: z.union([z.literal(''), z.url()]).default(''),
+  /** How long a result PDF's link works. */
+  EHR_DOCUMENT_LINK_TTL_MS: setting.positiveInt(60 * 60_000),
   /** Off: no EHR polling in this replica (e.g. a replay-only process). */
   CRM_POLL_ENABLED: setting.boolean(true),
 });

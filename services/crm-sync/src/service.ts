@@ -26,20 +26,26 @@ import { SyncAppointment } from './use-cases/sync-appointment';
 import { SyncCommunication } from './use-cases/sync-communication';
 import { SyncConsent } from './use-cases/sync-consent';
 import { SyncObservation } from './use-cases/sync-observation';
+import { SkillResponder } from '@careloop/skill-kit';
+import { EhrAudit } from './adapters/ehr-audit';
+import { ResultDocuments } from './adapters/result-documents';
+import { DEFAULT_RESULTS_POLICY } from './domain/results-policy';
+import { Catalog } from './i18n/catalog';
+import { AnswerEhrTurn } from './use-cases/answer-ehr-turn';
 
-export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded, Topics.consentChanged, Topics.reminderChanged] as readonly EventDefinition<unknown>[];
+export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded, Topics.consentChanged, Topics.reminderChanged, Topics.ehrTurn, Topics.skillOutcome, Topics.outboundCommand] as readonly EventDefinition<unknown>[];
 
 /** crm-sync's composition root. */
 export const crmSyncService = defineService({
   name: 'crm-sync',
-  needs: { kafka: true, mongo: true, redis: true, phi: true, grpc: true },
-  ports: { ops: 9085, grpc: 50055 },
+  needs: { kafka: true, mongo: true, redis: true, phi: true, grpc: true, http: true },
+  ports: { ops: 9085, grpc: 50055, http: 8085 },
   settings: crmSyncSettings,
   topics: CRM_SYNC_TOPICS,
   start: async (ctx) => {
     const { config, logger, metrics } = ctx;
-    const { bus, mongo, redis, cipher, grpc, processedEvents } = ctx;
-    if (!bus || !mongo || !redis || !cipher || !grpc || !processedEvents) throw new Error('crm-sync needs Kafka, MongoDB, Redis, PHI keys and gRPC');
+    const { bus, mongo, redis, cipher, grpc, http: httpApp, processedEvents } = ctx;
+    if (!bus || !mongo || !redis || !cipher || !grpc || !httpApp || !processedEvents) throw new Error('crm-sync needs Kafka, MongoDB, Redis, PHI keys, gRPC and HTTP');
 
     const requests = new Counter({ name: 'careloop_crm_fhir_requests_total', help: 'Requests to FHIR servers, by outcome.', labelNames: ['outcome'], registers: [metrics] });
     const writes = new Histogram({
@@ -55,7 +61,8 @@ export const crmSyncService = defineService({
     const journal = new SyncJournal(mongo, cipher);
     const polls = new PollSchedule(mongo);
     const parked = new ParkedWrites(mongo);
-    await Promise.all([connectorStore.init(), journal.init(), polls.init(), parked.init()]);
+    const ehrAudit = new EhrAudit(mongo);
+    await Promise.all([connectorStore.init(), journal.init(), polls.init(), parked.init(), ehrAudit.init()]);
 
     const policy = new HostPolicy({ allowedHosts: config.CRM_ALLOWED_HOSTS, privateHostsAllowed: config.CRM_PRIVATE_HOSTS_ALLOWED, allowPlainHttp: config.CRM_ALLOW_PLAIN_HTTP });
     const http = new GuardedHttp(policy, config.CRM_REQUEST_TIMEOUT_MS);
@@ -105,6 +112,26 @@ export const crmSyncService = defineService({
       ],
     });
     await consumer.start();
+
+    // The ehr skill (results, refills): turns routing dispatches on ehr.turn.v1.
+    const documents = new ResultDocuments(redis, cipher, config.EHR_DOCUMENT_BASE_URL, config.EHR_DOCUMENT_LINK_TTL_MS);
+    httpApp.use(documents.router());
+    const answerEhrTurn = new AnswerEhrTurn({
+      responder: new SkillResponder(bus, 'ehr'),
+      registry,
+      documents,
+      audit: ehrAudit,
+      catalog: Catalog.load(),
+      resultsPolicy: (tenantId) => config.EHR_RESULTS_POLICY[tenantId] ?? DEFAULT_RESULTS_POLICY,
+      logger,
+    });
+    const ehrTurns = bus.consumer({
+      group: 'crm-sync.ehr-turns',
+      processed: processedEvents,
+      keysConcurrently: config.CRM_KEYS_CONCURRENTLY,
+      handlers: [on(Topics.ehrTurn, (event) => answerEhrTurn.execute(event))],
+    });
+    await ehrTurns.start();
 
     const drain = new DrainParkedWrites(parked, journal, registry, { appointments: syncAppointment, observations: syncObservation, consents: syncConsent, communications: syncCommunication }, logger);
     const drainer = new Ticker('drain parked writes', config.CRM_DRAIN_TICK_MS, () => drain.tick(), logger);

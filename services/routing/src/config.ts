@@ -31,7 +31,7 @@ export const routingSettings = z.object({
   /** Contacts of one partition whose turns are handled in parallel (each contact's turns stay in order). */
   TURN_KEY_CONCURRENCY: setting.positiveInt(8),
   /** crm-sync's gRPC address: patient lookup for identity verification. */
-  ROUTING_CRM_SYNC_GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50055'),
+  CRM_SYNC_GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50055'),
   /** How long a passed identity verification holds (same contact, patient and purpose). */
   ROUTING_VERIFICATION_VALID_MS: setting.positiveInt(10 * 60_000),
   /** Wrong dates of birth in a row that lock a patient's verification, and for how long. */

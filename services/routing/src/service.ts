@@ -60,7 +60,7 @@ export const routingService = defineService({
     const presence = new AgentPresence(redis);
     const assigner = new AssignWaitingConversations(conversations, presence, bus, inbox, config.ROUTING_ASSIGNMENT);
     const messages = new BotMessages(catalog);
-    const lookup = new CrmSyncPatientLookup(config.ROUTING_CRM_SYNC_GRPC_ADDRESS);
+    const lookup = new CrmSyncPatientLookup(config.CRM_SYNC_GRPC_ADDRESS);
     ctx.onShutdown(() => {
       lookup.close();
       return Promise.resolve();

@@ -53,7 +53,7 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
     crm = await CrmSyncStandIn.start();
     routing = await startRouting({
       ROUTING_AVAILABLE_SKILLS: 'ehr',
-      ROUTING_CRM_SYNC_GRPC_ADDRESS: crm.address,
+      CRM_SYNC_GRPC_ADDRESS: crm.address,
       ROUTING_VERIFICATION_LOCK_MS: String(LOCK_MS),
       ROUTING_VERIFICATION_MAX_FAILURES: '3',
     });

@@ -45,6 +45,11 @@ export class ConnectorRegistry {
     return (await this.all(tenantId)).filter((c) => carries(c.connector, flow));
   }
 
+  /** Whether the tenant has any connector here (a tenant without one is another deployment's). */
+  async serves(tenantId: string): Promise<boolean> {
+    return (await this.all(tenantId)).length > 0;
+  }
+
   async connection(tenantId: string, connectorId: string): Promise<Connection | undefined> {
     return (await this.all(tenantId)).find((c) => c.connector.connectorId === connectorId);
   }

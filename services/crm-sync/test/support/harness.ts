@@ -128,7 +128,7 @@ export interface CrmSyncUnderTest {
 
 const key = () => randomBytes(32).toString('base64');
 
-export async function startCrmSync(overrides: Record<string, string> = {}): Promise<CrmSyncUnderTest> {
+export async function startCrmSync(overrides: Record<string, string> | ((tenantId: string) => Record<string, string>) = {}): Promise<CrmSyncUnderTest> {
   const env = infraEnv();
   const tenantId = uniqueName('network');
   const scheduling = await SchedulingStandIn.start();
@@ -139,6 +139,7 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
       KAFKA_NEW_GROUPS_START_AT: TEST_GROUPS_START_AT,
       OPS_PORT: '0',
       GRPC_PORT: '0',
+      HTTP_PORT: '0',
       MONGODB_DATABASE: uniqueName('crm_sync_test').replace(/-/g, '_'),
       KAFKA_TOPIC_PARTITIONS: '3',
       PHI_ENCRYPTION_KEYS: `t1:${key()}`,
@@ -154,7 +155,7 @@ export async function startCrmSync(overrides: Record<string, string> = {}): Prom
       CRM_REQUEST_TIMEOUT_MS: '5000',
       CRM_POLL_TICK_MS: '300',
       LOG_LEVEL: 'silent',
-      ...overrides,
+      ...(typeof overrides === 'function' ? overrides(tenantId) : overrides),
     },
     logger: createLogger({ service: 'crm-sync', level: process.env['CRM_SYNC_TEST_LOG_LEVEL'] ?? 'silent' }),
     host: '127.0.0.1',
