@@ -136,7 +136,7 @@ export class KafkaEventBus implements EventBus {
     if (this.closed) return Promise.reject(new BusClosedError());
     const { meta, bytes } = sealEnvelope(definition, payload, options, this.options.service, this.writer);
     const { span, headers } = startPublishSpan(definition.topic, meta.id, meta.type, options.key !== '');
-    const record = new PendingRecord(definition.topic, { key: options.key, value: bytes, headers }, span, meta);
+    const record = new PendingRecord(definition.topic, headers ? { key: options.key, value: bytes, headers } : { key: options.key, value: bytes }, span, meta);
     this.pending.push(record);
     this.scheduleFlush();
     return record.acknowledged;

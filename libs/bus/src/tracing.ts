@@ -33,8 +33,8 @@ const headerGetter: TextMapGetter<IHeaders> = {
   },
 };
 
-/** Starts a producer span and returns the headers carrying its W3C context. */
-export function startPublishSpan(topic: string, eventId: string, eventType: string, keyPresent = true): { span: Span; headers: MutableHeaders } {
+/** Starts a producer span and returns the headers carrying its W3C context (none without a context to carry). */
+export function startPublishSpan(topic: string, eventId: string, eventType: string, keyPresent = true): { span: Span; headers: MutableHeaders | undefined } {
   const span = tracer().startSpan(`send ${topic}`, {
     kind: SpanKind.PRODUCER,
     attributes: {
@@ -47,10 +47,11 @@ export function startPublishSpan(topic: string, eventId: string, eventType: stri
       'messaging.destination.partition.key_present': keyPresent,
     },
   });
-  const headers: MutableHeaders = {};
   // Without a valid span context (no tracer provider and no traced parent) and without baggage
-  // there is nothing to propagate; skipping inject saves a context per event on the hot path.
-  if (trace.isSpanContextValid(span.spanContext()) || propagation.getActiveBaggage() !== undefined) propagation.inject(trace.setSpan(context.active(), span), headers, headerSetter);
+  // there is nothing to propagate; skipping inject saves a context and a headers object per event.
+  if (!trace.isSpanContextValid(span.spanContext()) && propagation.getActiveBaggage() === undefined) return { span, headers: undefined };
+  const headers: MutableHeaders = {};
+  propagation.inject(trace.setSpan(context.active(), span), headers, headerSetter);
   return { span, headers };
 }
 
