@@ -11,6 +11,7 @@ import { AppointmentStore } from './adapters/appointment-store';
 import { CalendarLinks } from './adapters/calendar-links';
 import { DialogueStore } from './adapters/dialogue-store';
 import { DirectoryStore } from './adapters/directory-store';
+import { PatientBookingLock } from './adapters/patient-booking-lock';
 import { schedulingGrpc } from './adapters/grpc-api';
 import { SlotDays, SlotHolds } from './adapters/slot-store';
 import { WaitlistEntries, WaitlistOffers } from './adapters/waitlist-store';
@@ -45,6 +46,7 @@ export const schedulingService = defineService({
     await Promise.all([directory.init(), days.init(), holds.init(), appointmentStore.init(), entries.init(), offers.init()]);
 
     const responder = new SkillResponder(bus, 'scheduling');
+    const bookingLock = new PatientBookingLock(redis);
     const calendar = new CalendarLinks(redis, config.SCHEDULING_PUBLIC_BASE_URL, config.SCHEDULING_ICS_TTL_HOURS * 3600);
     http.use(calendar.router());
     const search = new SearchSlots(days, holds, directory);
@@ -72,6 +74,7 @@ export const schedulingService = defineService({
       events: new AppointmentEvents(bus, directory),
       clock,
       maxFutureBookingsPerDepartment: config.SCHEDULING_MAX_FUTURE_BOOKINGS,
+      onePatientAtATime: (tenantId, patientId, departmentId, work) => bookingLock.around(tenantId, patientId, departmentId, work),
       onSlotFreed: (slot) =>
         waitlist.onSlotFreed(slot).catch((error: unknown) => logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' } }, 'waitlist offer failed')),
     });

@@ -97,4 +97,20 @@ describe('booking under contention (real FerretDB)', () => {
     const malformed = await book('not-a-slot');
     expect(malformed.outcome).toBe(BookOutcome.BOOK_OUTCOME_SLOT_UNAVAILABLE);
   });
+
+  it('holds the per-patient limit under concurrent bookings of one patient (count, hold and insert are one step per patient)', async () => {
+    const search = await s.api.searchSlots({ tenantId: s.tenantId, departmentId: 'cardiology', practitionerId: '', facilityId: '', serviceType: '', language: '', from: new Date(Date.now() + 10 * 86_400_000), to: undefined, limit: 8 });
+    expect(search.slots).toHaveLength(8);
+    const patientId = `patient-${randomUUID()}`;
+    const outcomes = await Promise.all(
+      search.slots.map((slot) =>
+        s.api.book({ tenantId: s.tenantId, requestId: randomUUID(), slotId: slot.slotId, patientId, contactId: 'c', bookingChannel: BookingChannel.BOOKING_CHANNEL_AGENT, endpoint: undefined, recipient: undefined, language: 'es', source: ChangeSource.CHANGE_SOURCE_STAFF }),
+      ),
+    );
+    // The default limit is 2 future bookings per department.
+    expect(outcomes.filter((o) => o.outcome === BookOutcome.BOOK_OUTCOME_BOOKED)).toHaveLength(2);
+    expect(outcomes.filter((o) => o.outcome === BookOutcome.BOOK_OUTCOME_LIMIT_REACHED)).toHaveLength(6);
+    const held = await s.api.listAppointments({ tenantId: s.tenantId, patientId, contactId: '', upcomingOnly: true });
+    expect(held.appointments).toHaveLength(2);
+  });
 });

@@ -8,6 +8,7 @@ import type { Addressing, AppointmentRecord } from './appointment-store';
 import { bookingChannelFromProto, snapshotOf, sourceFromProto } from './appointment-events';
 import type { DirectoryStore } from './directory-store';
 import { InvalidChangeError, NotFoundError, type Appointments, type BookResult } from '../use-cases/appointments';
+import { PatientBusyError } from './patient-booking-lock';
 import { InvalidInputError, type ManageDirectory } from '../use-cases/manage-directory';
 import type { SearchSlots } from '../use-cases/search-slots';
 import type { Waitlist } from '../use-cases/waitlist';
@@ -40,6 +41,8 @@ function statusOf(error: unknown): { code: grpc.status; details: string } {
   if (error instanceof BadRequest || error instanceof InvalidInputError || error instanceof MissingTenantError) return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
   if (error instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: error.message };
   if (error instanceof InvalidChangeError) return { code: grpc.status.FAILED_PRECONDITION, details: error.message };
+  // Another booking of the same patient held the lock for seconds: the caller may retry.
+  if (error instanceof PatientBusyError) return { code: grpc.status.UNAVAILABLE, details: error.message };
   return { code: grpc.status.INTERNAL, details: 'internal error' };
 }
 

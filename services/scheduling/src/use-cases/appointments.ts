@@ -86,6 +86,8 @@ export class Appointments {
       readonly events: AppointmentEvents;
       readonly clock: Clock;
       readonly maxFutureBookingsPerDepartment: number;
+      /** Runs one patient's booking in one department at a time, across replicas (the limit is count-then-write). */
+      readonly onePatientAtATime: <T>(tenantId: string, patientId: string, departmentId: string, work: () => Promise<T>) => Promise<T>;
       /** Called after a slot is given back (waitlist backfill). */
       readonly onSlotFreed: (slot: FreedSlot) => Promise<void>;
     },
@@ -116,8 +118,18 @@ export class Appointments {
     const now = this.deps.clock.now();
     const slot = await this.resolveSlot(tenantId, input.slotId);
     if (!slot || slot.startMinute * 60_000 <= now.getTime()) return { outcome: 'unavailable' };
-    if (await this.overLimit(tenantId, input.patientId, slot.departmentId, now)) return { outcome: 'limit' };
+    if (!input.patientId) return this.bookSlot(input, appointmentId, slot, now);
+    return this.deps.onePatientAtATime(tenantId, input.patientId, slot.departmentId, async () => {
+      // Checked again under the lock: the same request may have finished meanwhile.
+      const done = await this.deps.appointments.get(tenantId, appointmentId);
+      if (done) return { outcome: 'booked', appointment: done };
+      if (await this.overLimit(tenantId, input.patientId, slot.departmentId, now)) return { outcome: 'limit' };
+      return this.bookSlot(input, appointmentId, slot, now);
+    });
+  }
 
+  private async bookSlot(input: BookInput, appointmentId: string, slot: ResolvedSlot, now: Date): Promise<BookResult> {
+    const { tenantId } = input;
     const seat = await this.hold(tenantId, slot, appointmentId);
     if (!seat) return { outcome: 'taken' };
     const start = new Date(slot.startMinute * 60_000);
