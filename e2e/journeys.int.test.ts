@@ -1,3 +1,4 @@
+import type { Appointment as FhirAppointment, Communication, Patient as FhirPatient } from '@medplum/fhirtypes';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DateTime } from 'luxon';
 import {
@@ -13,6 +14,8 @@ import {
   type AppointmentSnapshot,
   type ObservationRecorded,
 } from '@careloop/contracts';
+import type { Language } from '@careloop/i18n';
+import { patientIdFor } from '@careloop/crm-sync/domain/import-mapping';
 import { infraEnv, installInMemoryTracing, TopicTap, uniqueName, waitFor, type InMemoryTracing } from '@careloop/testing';
 import type { ReceivedMessage, SimulatedPatient } from '@careloop/cloud-api-simulator';
 import { Catalog as RoutingCatalog } from '@careloop/routing/i18n/catalog';
@@ -20,15 +23,29 @@ import { Catalog as TriageCatalog } from '@careloop/triage/i18n/catalog';
 import { Catalog as SchedulingCatalog } from '@careloop/scheduling/i18n/catalog';
 import { Catalog as RemindersCatalog } from '@careloop/reminders/i18n/catalog';
 import { Catalog as SurveyCatalog } from '@careloop/analytics/i18n/catalog';
-import { startPlatform, WHATSAPP_NUMBER, type Platform } from './support/platform';
+import { HOSPITAL_NAME, startPlatform, WHATSAPP_NUMBER, type Platform } from './support/platform';
+import { bodyOf, consentedPatient as consentedOn, expectMessage, GREETING } from './support/conversation';
 import { bookFrom, practitionerId, seedNetwork, whatsappRecipient, DEPARTMENTS, FACILITY_ID, FACILITY_NAME, MADRID } from './support/network';
+import { connectEhr, Ehr } from './support/ehr';
+import { runDemo } from './support/demo-script';
 
 const routingText = RoutingCatalog.load();
 const triageText = TriageCatalog.load();
 const schedulingText = SchedulingCatalog.load();
 const remindersText = RemindersCatalog.load();
 const surveyText = SurveyCatalog.load();
-const HOSPITAL = 'Hospital Demo';
+const LANGUAGES = ['en', 'es', 'de', 'fr', 'tr', 'ru'] as const satisfies readonly Language[];
+/** "chest pain and sweating" as patients write it. */
+const CHEST_PAIN: Record<Language, string> = {
+  en: 'I have chest pain and I am sweating a lot',
+  es: 'Tengo dolor en el pecho y estoy sudando mucho',
+  de: 'Ich habe Schmerzen in der Brust und schwitze stark',
+  fr: "J'ai une douleur dans la poitrine et je transpire beaucoup",
+  tr: 'Göğsümde ağrı var ve çok terliyorum',
+  ru: 'У меня боль в груди и я сильно потею',
+};
+/** Each language's usual opt-out keyword (routing's keyword lists; French STOP is English too, so ARRÊT). */
+const STOP: Record<Language, string> = { en: 'STOP', es: 'BAJA', de: 'STOPP', fr: 'ARRÊT', tr: 'DUR', ru: 'СТОП' };
 /** Every report below covers the days any journey's appointment can fall on. */
 const PERIOD = { from: DateTime.now().setZone(MADRID).minus({ days: 1 }).toISODate() ?? '', to: DateTime.now().setZone(MADRID).plus({ days: 3 }).toISODate() ?? '' };
 
@@ -43,6 +60,7 @@ describe('patient journeys end to end', () => {
   let tracing: InMemoryTracing;
   let appointments: TopicTap<AppointmentChanged>;
   let observations: TopicTap<ObservationRecorded>;
+  let ehr: Ehr;
 
   beforeAll(async () => {
     tracing = installInMemoryTracing();
@@ -50,6 +68,9 @@ describe('patient journeys end to end', () => {
     appointments = await TopicTap.start(infraEnv().KAFKA_BROKERS, Topics.appointmentChanged, [platform.tenantId]);
     observations = await TopicTap.start(infraEnv().KAFKA_BROKERS, Topics.observationRecorded, [platform.tenantId]);
     await seedNetwork(platform.scheduling, platform.tenantId);
+    // The EHR's own bookings come into a department no other journey counts: the FHIR server is shared, and every appointment it gets is imported.
+    await connectEhr(platform.crmSync, platform.tenantId, platform.fhirBaseUrl, WHATSAPP_NUMBER, { facilityId: FACILITY_ID, departmentId: DEPARTMENTS.internalMedicine.id, practitionerId: practitionerId(DEPARTMENTS.internalMedicine.id, 0) });
+    ehr = new Ehr(platform.fhirBaseUrl);
     // The platform is started once every consumer group has caught up; a first answer proves the path through gateway and routing.
     const first = platform.patient('Warm-up');
     await first.sendText('Hello');
@@ -63,43 +84,31 @@ describe('patient journeys end to end', () => {
     await tracing.uninstall();
   });
 
-  const bodyOf = (m: ReceivedMessage) => m.body ?? '';
-  const expectMessage = (patient: SimulatedPatient, predicate: (m: ReceivedMessage) => boolean, what: string) =>
-    patient.waitForMessage(predicate, 60_000).catch((error: unknown) => {
-      throw new Error(`${what}: not received. Transcript:\n${patient.renderTranscript()}`, { cause: error });
-    });
-
   /** A message the patient has received at any time, or the next one that matches. */
   const receivedOrNext = (patient: SimulatedPatient, predicate: (m: ReceivedMessage) => boolean, what: string) => {
     const found = patient.messages().find(predicate);
     return found ? Promise.resolve(found) : expectMessage(patient, predicate, what);
   };
 
-  /** First contact through consent to the menu, in Spanish. */
-  async function consentedSpanishPatient(name: string): Promise<SimulatedPatient> {
-    const patient = platform.patient(name);
-    await patient.sendText('Hola');
-    await expectMessage(patient, (m) => bodyOf(m) === routingText.t('es', 'consent.ask', { hospital: HOSPITAL }), 'the consent question');
-    await patient.replyButton('consent:accept');
-    await expectMessage(patient, (m) => bodyOf(m) === routingText.t('es', 'menu.body', { hospital: HOSPITAL }), 'the main menu');
-    return patient;
-  }
+  const consentedPatient = (name: string, language: Language) => consentedOn(platform, name, language);
+  const consentedSpanishPatient = (name: string) => consentedPatient(name, 'es');
 
   it('1. a new patient writes "Hola": Spanish is detected, consent is asked, the menu comes in Spanish', async () => {
     const patient = platform.patient('Lucía');
     await patient.sendText('Hola');
     const question = await expectMessage(patient, () => true, 'an answer to Hola');
-    expect(bodyOf(question)).toBe(routingText.t('es', 'consent.ask', { hospital: HOSPITAL }));
+    expect(bodyOf(question)).toBe(routingText.t('es', 'consent.ask', { hospital: HOSPITAL_NAME }));
     expect(question.buttons.map((b) => b.id)).toEqual(['consent:accept', 'consent:decline']);
     await patient.replyButton('consent:accept');
     const menu = await expectMessage(patient, (m) => m.listRows.length > 0, 'the menu as a list');
-    expect(bodyOf(menu)).toBe(routingText.t('es', 'menu.body', { hospital: HOSPITAL }));
+    expect(bodyOf(menu)).toBe(routingText.t('es', 'menu.body', { hospital: HOSPITAL_NAME }));
     expect(menu.listRows.map((r) => r.title)).toContain(routingText.t('es', 'menu.row.book.title'));
     expect(menu.listRows.length).toBeLessThanOrEqual(10);
   });
 
-  it('2. booking: department, then slots as an interactive list, then confirmation; the appointment exists in scheduling', async () => {
-    const patient = await consentedSpanishPatient('Carmen');
+  it('2. booking: department, then slots as an interactive list, then confirmation; the appointment exists in scheduling and in the EHR', async () => {
+    const who = await consentedBooker('Carmen');
+    const patient = who.patient;
     await patient.replyList('menu:book');
     const departments = await expectMessage(patient, (m) => m.listRows.some((r) => r.id.startsWith('sched:dep:')), 'the departments as a list');
     expect(departments.listRows.map((r) => r.id)).toContain('sched:dep:general-practice');
@@ -116,44 +125,67 @@ describe('patient journeys end to end', () => {
     await patient.replyButton(ok.id);
     const booked = await expectMessage(patient, (m) => bodyOf(m).startsWith(schedulingText.t('es', 'book.done.body', { date: '', time: '', practitioner: '', department: '', facility: '', address: '' }).slice(0, 20)), 'the booking confirmation');
     expect(bodyOf(booked)).toContain('Hospital Madrid Central');
-    const event = await waitFor('the booked appointment in scheduling', () => appointments.received().find((e) => e.payload.appointment?.status === AppointmentStatus.APPOINTMENT_STATUS_BOOKED), 30_000);
-    expect(event.payload.appointment).toMatchObject({ departmentId: 'general-practice', facilityId: 'madrid-central', bookingChannel: BookingChannel.BOOKING_CHANNEL_CHAT });
+    const event = await waitFor('the booked appointment in scheduling', () => appointments.received().find((e) => e.payload.appointment?.contactId === who.contactId && e.payload.appointment.status === AppointmentStatus.APPOINTMENT_STATUS_BOOKED), 30_000);
+    const appointment = event.payload.appointment!;
+    expect(appointment).toMatchObject({ departmentId: 'general-practice', facilityId: 'madrid-central', bookingChannel: BookingChannel.BOOKING_CHANNEL_CHAT });
+
+    // The EHR holds it too (crm-sync's appointments out), found by our identifier, with its Patient.
+    const [inEhr] = await waitFor('the booking in the EHR', async () => {
+      const found = await ehr.search<FhirAppointment>('Appointment', { identifier: `urn:careloop:${platform.tenantId}:appointment|${appointment.appointmentId}` });
+      return found.length > 0 ? found : undefined;
+    }, 30_000);
+    expect(inEhr?.status).toBe('booked');
+    expect(new Date(inEhr?.start ?? 0).getTime()).toBe(appointment.start?.getTime());
+    const patientRef = inEhr?.participant.find((p) => p.actor?.reference?.startsWith('Patient/'))?.actor?.reference ?? '';
+    const ehrPatient = await ehr.read<FhirPatient>('Patient', patientRef.slice('Patient/'.length));
+    expect(ehrPatient.identifier).toContainEqual(expect.objectContaining({ system: `urn:careloop:${platform.tenantId}:patient`, value: appointment.patientId }));
   }, 300_000);
 
-  it('7. "chest pain and sweating" escalates at once with safety advice and a priority handover; "fever and cough" is offered a GP booking', async () => {
+  it('7. "chest pain and sweating" escalates at once with safety advice and a priority handover, in every language; "fever and cough" is offered a GP booking', async () => {
     const supervisor = platform.agentToken({ sub: 'nurse-1', role: 'supervisor' });
     const before = new Set(((await platform.inbox('/inbox/conversations?status=queued', supervisor)).json['conversations'] as { id: string }[]).map((c) => c.id));
 
-    const patient = await consentedSpanishPatient('Jorge');
-    await patient.replyList('menu:symptoms');
-    await expectMessage(patient, () => true, 'triage’s first question');
-    await patient.sendText('Tengo dolor en el pecho y estoy sudando mucho');
-    const advice = await expectMessage(patient, (m) => bodyOf(m).includes('112'), 'the emergency advice with the number to call');
-    expect(bodyOf(advice)).toContain(triageText.t('es', 'emergency.call', { number: '112' }));
-    expect(bodyOf(advice)).toContain(triageText.t('es', 'disclaimer', { number: '112' }));
+    // Fever and cough, at the same time as the emergencies: follow-up questions until an outcome offers a booking with general practice.
+    const feverAndCough = (async () => {
+      const other = await consentedSpanishPatient('Marta');
+      await other.replyList('menu:symptoms');
+      await expectMessage(other, () => true, 'triage’s first question');
+      await other.sendText('Tengo fiebre y tos desde ayer');
+      return { other, offer: await answerUntil(other, (m) => m.buttons.some((b) => b.id.startsWith('sched:book:dept:general-practice')), 8) };
+    })();
+
+    // One patient per language, at the same time (the emergency number is the facility's country's: Spain, 112).
+    const emergencies = Promise.all(
+      LANGUAGES.map(async (language) => {
+        const patient = await consentedPatient(`Chest ${language}`, language);
+        await patient.replyList('menu:symptoms');
+        await expectMessage(patient, () => true, `triage’s first question in ${language}`);
+        await patient.sendText(CHEST_PAIN[language]);
+        const advice = await expectMessage(patient, (m) => bodyOf(m).includes('112'), `the emergency advice in ${language}`);
+        expect(bodyOf(advice)).toContain(triageText.t(language, 'emergency.call', { number: '112' }));
+        expect(bodyOf(advice)).toContain(triageText.t(language, 'disclaimer', { number: '112' }));
+        return platform.contactIdOf(patient);
+      }),
+    );
+    const [contacts, { other, offer }] = await Promise.all([emergencies, feverAndCough]);
 
     const queued = await waitFor(
-      'the emergency in the human queue',
+      'the emergencies in the human queue',
       async () => {
-        const list = (await platform.inbox('/inbox/conversations?status=queued', supervisor)).json['conversations'] as { id: string; priority: number }[];
-        return list.find((c) => !before.has(c.id));
+        const list = (await platform.inbox('/inbox/conversations?status=queued', supervisor)).json['conversations'] as { id: string; contactId: string; priority: number }[];
+        const fresh = contacts.map((contactId) => list.find((c) => c.contactId === contactId && !before.has(c.id)));
+        return fresh.every((c) => c !== undefined) ? fresh : undefined;
       },
       30_000,
     );
-    expect(queued.priority).toBe(3);
+    expect(queued.map((c) => c.priority)).toEqual(LANGUAGES.map(() => 3));
 
-    const other = await consentedSpanishPatient('Marta');
-    await other.replyList('menu:symptoms');
-    await expectMessage(other, () => true, 'triage’s first question');
-    await other.sendText('Tengo fiebre y tos desde ayer');
-    // Follow-up questions until an outcome offers a booking with general practice.
-    const offer = await answerUntil(other, (m) => m.buttons.some((b) => b.id.startsWith('sched:book:dept:general-practice')), 8);
     expect(offer.buttons.some((b) => b.id === 'sched:book:dept:general-practice')).toBe(true);
     // Every outcome says it is not a diagnosis.
     expect(other.messages().map(bodyOf).join('\n')).toContain(triageText.t('es', 'disclaimer', { number: '112' }));
   }, 300_000);
 
-  it('8. "talk to a person" queues the conversation; an agent replies from the inbox and the patient receives it; closing it ends the handover', async () => {
+  it('8. "talk to a person" queues the conversation; an agent replies from the inbox and the patient receives it; closing it ends the handover and triggers the survey', async () => {
     const supervisor = platform.agentToken({ sub: 'agent-7', role: 'supervisor' });
     const before = new Set(((await platform.inbox('/inbox/conversations?status=queued', supervisor)).json['conversations'] as { id: string }[]).map((c) => c.id));
     const patient = await consentedSpanishPatient('Pilar');
@@ -170,18 +202,26 @@ describe('patient journeys end to end', () => {
     expect(closed.status).toBeLessThan(300);
     const after = (await platform.inbox(`/inbox/conversations/${conversation.id}`, supervisor)).json['conversation'] as { status: string };
     expect(after.status).toBe('closed');
+    // Closing a conversation an agent handled triggers the survey about it.
+    const survey = await expectMessage(patient, (m) => m.listRows.some((r) => r.id.startsWith('survey:rate:')), 'the survey about the conversation');
+    expect(bodyOf(survey)).toBe(surveyText.t('es', 'survey.ask.conversation'));
   });
 
-  it('11. "STOP" ends all messaging but its confirmation', async () => {
-    const patient = await consentedSpanishPatient('Rosa');
-    await patient.sendText('BAJA');
-    await expectMessage(patient, (m) => bodyOf(m) === routingText.t('es', 'optout.confirmed'), 'the opt-out confirmation');
-    const count = patient.messages().length;
-    await patient.sendText('Hola');
-    await patient.replyList('menu:book');
+  it('11. "STOP" ends all messaging but its confirmation, in every language', async () => {
+    const stopped = await Promise.all(
+      LANGUAGES.map(async (language) => {
+        const patient = await consentedPatient(`Stop ${language}`, language);
+        await patient.sendText(STOP[language]);
+        await expectMessage(patient, (m) => bodyOf(m) === routingText.t(language, 'optout.confirmed'), `the opt-out confirmation in ${language}`);
+        const count = patient.messages().length;
+        await patient.sendText(GREETING[language]);
+        await patient.replyList('menu:book');
+        return { patient, count };
+      }),
+    );
     // Give the platform every chance to answer (it must not), then count again.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
-    expect(patient.messages()).toHaveLength(count);
+    expect(stopped.map(({ patient }) => patient.messages().length)).toEqual(stopped.map(({ count }) => count));
   });
 
   it('one trace spans a patient message from gateway through routing and a skill to gateway’s send', async () => {
@@ -363,6 +403,80 @@ describe('patient journeys end to end', () => {
 
     const csat = await reportWhen('csat', { department: department.id }, (v) => v['responses'] === 1 && v['comments'] === 1);
     expect(csat.total.values).toMatchObject({ surveys_sent: 1, responses: 1, rating_5: 1, csat: 1, average_rating: 5, comments: 1, comments_positive: 1 });
+  }, 180_000);
+
+  it('npm run demo: its scripted patients go through booking, an emergency, a handover with its survey and STOP (smoke)', async () => {
+    const run = await runDemo(platform);
+    const transcript = (journey: string) => run.stories.find((s) => s.journey === journey)?.transcript ?? '';
+    expect(run.stories.map((s) => [s.journey, s.language])).toEqual([['booking', 'es'], ['emergency', 'de'], ['handover and survey', 'en'], ['opt-out', 'tr']]);
+    // What each phone showed, line by line as the demo prints it (patient ←, hospital →).
+    expect(transcript('booking')).toContain(`→ ${HOSPITAL_NAME}: ${schedulingText.t('es', 'book.done.body', { date: '', time: '', practitioner: '', department: '', facility: '', address: '' }).slice(0, 20)}`);
+    expect(transcript('emergency')).toContain('← Jonas: Ich habe Schmerzen in der Brust und schwitze stark');
+    expect(transcript('emergency')).toContain(triageText.t('de', 'emergency.call', { number: '112' }));
+    expect(transcript('handover and survey')).toContain(`→ ${HOSPITAL_NAME}: Hello Emma, this is Sam from patient accounts.`);
+    expect(transcript('handover and survey')).toContain(`→ ${HOSPITAL_NAME}: ${surveyText.t('en', 'survey.thanks')}`);
+    expect(transcript('opt-out').trimEnd().split('\n').at(-1)).toContain(`→ ${HOSPITAL_NAME}: ${routingText.t('tr', 'optout.confirmed')}`);
+    expect(run.reports.csat.total.values['responses']).toBeGreaterThanOrEqual(1);
+  }, 180_000);
+
+  it('12. an appointment booked in the EHR gets reminders like one booked on WhatsApp; "Confirm" reaches scheduling and the EHR', async () => {
+    const who = await consentedBooker('Mercedes');
+    const tenant = platform.tenantId;
+    // Consent out wrote the contact's Patient into the EHR; the registrar completes it (name, mobile) and books a visit on it in the EHR.
+    const [registered] = await waitFor('the contact’s Patient in the EHR', async () => {
+      const found = await ehr.search<FhirPatient>('Patient', { identifier: `urn:careloop:${tenant}:contact|${who.contactId}` });
+      return found.length > 0 ? found : undefined;
+    }, 30_000);
+    const patientId = registered?.id ?? '';
+    await ehr.update<FhirPatient & { id: string }>({ ...registered, resourceType: 'Patient', id: patientId, name: [{ family: 'Ortiz', given: ['Mercedes'] }], telecom: [{ system: 'phone', use: 'mobile', value: `+${who.waId}` }] });
+    // 24 h and 20 s from now, to the second: its "24 h before" reminder falls due while crm-sync imports it (a poll a second).
+    const start = new Date(Math.ceil((Date.now() + 24 * 3_600_000 + 20_000) / 1_000) * 1_000);
+    const booked = await ehr.create<FhirAppointment>({
+      resourceType: 'Appointment',
+      status: 'booked',
+      description: 'Consulta de medicina interna',
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 30 * 60_000).toISOString(),
+      participant: [{ actor: { reference: `Patient/${patientId}` }, status: 'needs-action' }],
+    });
+    const ehrId = booked.id ?? '';
+
+    // scheduling holds it as the EHR's booking, for the contact, addressed to the WhatsApp number the EHR has.
+    const imported = await waitFor('the EHR appointment in scheduling', () => appointments.received().find((e) => e.payload.appointment?.externalIds.some((x) => x.value === ehrId))?.payload.appointment, 30_000);
+    expect(imported).toMatchObject({
+      bookingChannel: BookingChannel.BOOKING_CHANNEL_EHR,
+      status: AppointmentStatus.APPOINTMENT_STATUS_BOOKED,
+      departmentId: DEPARTMENTS.internalMedicine.id,
+      contactId: who.contactId,
+      patientId: patientIdFor({ tenantId: tenant, baseUrl: platform.fhirBaseUrl }, patientId),
+      language: 'es',
+      start,
+    });
+    expect(imported.recipient?.channelUserId).toBe(who.waId);
+
+    // The patient sees the same reminder as for a chat booking, and confirms from it.
+    const reminder = await reminderOf(who.patient, imported);
+    const confirm = reminder.buttons.find((b) => b.id.startsWith('rem:confirm:'))!;
+    await who.patient.replyButton(confirm.id);
+    await expectMessage(who.patient, (m) => bodyOf(m).startsWith(remindersText.t('es', 'appointment.confirmed', { date: '', time: '' }).slice(0, 12)), 'the confirmation thanks');
+    const confirmed = await changeOf('the confirmation in scheduling', imported.appointmentId, AppointmentChangeKind.APPOINTMENT_CHANGE_KIND_CONFIRMED);
+    expect(confirmed.patientResponse).toBe(PatientResponse.PATIENT_RESPONSE_ACCEPTED);
+    const { appointments: upcoming } = await platform.scheduling.listAppointments({ tenantId: tenant, patientId: '', contactId: who.contactId, upcomingOnly: true });
+    expect(upcoming.map((a) => [a.appointmentId, a.bookingChannel, a.patientResponse])).toEqual([[imported.appointmentId, BookingChannel.BOOKING_CHANNEL_EHR, PatientResponse.PATIENT_RESPONSE_ACCEPTED]]);
+
+    // The EHR: its own Appointment now says the patient accepted, and the reminder is a Communication (no message text).
+    const written = await waitFor('the patient’s answer in the EHR', async () => {
+      const current = await ehr.read<FhirAppointment>('Appointment', ehrId);
+      return current.participant.find((p) => p.actor?.reference === `Patient/${patientId}`)?.status === 'accepted' ? current : undefined;
+    }, 30_000);
+    expect(written.status).toBe('booked');
+    const reminderId = confirm.id.slice('rem:confirm:'.length);
+    const [communication] = await waitFor('the reminder as a Communication in the EHR', async () => {
+      const found = await ehr.search<Communication>('Communication', { identifier: `urn:careloop:${tenant}:reminder|${reminderId}` });
+      return found[0]?.status === 'completed' ? found : undefined;
+    }, 30_000);
+    expect(communication?.category?.[0]?.coding?.[0]?.code).toBe('reminder');
+    expect(communication?.payload).toBeUndefined();
   }, 180_000);
 
   // Last: it moves reminders' clock forward to 08:00 in the patient's zone, which would fire every other journey's pending reminders early.

@@ -18,6 +18,8 @@ export const DEPARTMENTS = {
   dermatology: { id: 'dermatology', doctors: ['Dra. Nuria Vidal', 'Dr. Óscar Rey', 'Dra. Clara Núñez', 'Dr. Pablo Cano', 'Dra. Eva Marín'], slotMinutes: 5 },
   orthopedics: { id: 'orthopedics', doctors: ['Dr. Tomás Mora', 'Dra. Sonia Vega', 'Dr. Iván Ramos', 'Dra. Laura Peña', 'Dr. Raúl Sanz'], slotMinutes: 5 },
   pediatrics: { id: 'pediatrics', doctors: ['Dra. Irene Lago', 'Dr. Diego Ibáñez', 'Dra. Rocío León', 'Dr. Hugo Santos', 'Dra. Alicia Rubio'], slotMinutes: 5 },
+  /** Where the EHR's own bookings are imported (every appointment the shared FHIR server gets lands here). */
+  internalMedicine: { id: 'internal-medicine', doctors: ['Dr. Alberto Prieto'], slotMinutes: 30 },
 } as const;
 
 /** A department's n-th doctor's practitioner id. */

@@ -5,8 +5,9 @@ import type { z } from 'zod';
 import { promiseClient, startService, type PromiseClient, type ServiceDefinition } from '@careloop/service-kit';
 import { infraEnv, uniqueName, waitFor, TopicTap, TEST_GROUP_PREFIX, TEST_GROUPS_START_AT } from '@careloop/testing';
 import * as grpc from '@grpc/grpc-js';
-import { Channel, remindersApi, schedulingApi, Topics, type ConsentChanged } from '@careloop/contracts';
+import { Channel, crmApi, remindersApi, schedulingApi, Topics, type ConsentChanged } from '@careloop/contracts';
 import { analyticsService } from '@careloop/analytics/service';
+import { crmSyncService } from '@careloop/crm-sync/service';
 import { remindersService } from '@careloop/reminders/service';
 import { gatewayService } from '@careloop/gateway/service';
 import { routingService } from '@careloop/routing/service';
@@ -17,6 +18,8 @@ import { waitForConsumersCaughtUp } from './catch-up';
 
 /** The hospital's WhatsApp number in the simulator, served by gateway for this run's tenant. */
 export const WHATSAPP_NUMBER = '1000001';
+/** The name routing gives the run's tenant in its messages. */
+export const HOSPITAL_NAME = 'Hospital Demo';
 const FACILITY = 'madrid-central';
 const APP_SECRET = 'e2e-app-secret';
 const VERIFY_TOKEN = 'e2e-verify-token';
@@ -37,6 +40,7 @@ const CONSUMER_GROUPS = [
   'analytics.rollups',
   'analytics.surveys',
   'analytics.survey-turns',
+  'crm-sync.out',
 ];
 /** How long the consumer groups may take to get their partitions before the platform counts as failed to start. */
 const CATCH_UP_MS = 120_000;
@@ -54,6 +58,10 @@ export interface Platform {
   readonly scheduling: SchedulingApi;
   /** reminders' gRPC API (medication and vital-sign plans, preferences). */
   readonly reminders: RemindersApi;
+  /** crm-sync's gRPC API (the tenant's EHR connectors). */
+  readonly crmSync: CrmSyncApi;
+  /** The EHR: the real FHIR R4 server crm-sync's connectors reach. */
+  readonly fhirBaseUrl: string;
   /** The hospital's WhatsApp number as the services name it (endpoint of bookings and plans). */
   readonly endpoint: { readonly channel: Channel; readonly endpointId: string; readonly displayAddress: string; readonly accountId: string };
   patient(name: string, waId?: string): SimulatedPatient;
@@ -80,8 +88,8 @@ export interface Report {
 }
 
 /**
- * The platform as `npm start` runs it — gateway, routing, scheduling, triage, reminders and
- * analytics (with its survey skill), each through its own composition root with its own
+ * The platform as `npm start` runs it — gateway, routing, scheduling, triage, reminders,
+ * analytics (with its survey skill) and crm-sync (to the real FHIR server), each through its own composition root with its own
  * database — against the real local Kafka, FerretDB and Redis, with the Cloud API simulator
  * playing Meta. One process, so a test can see every span; each service still talks to the
  * others only over Kafka and gRPC.
@@ -140,17 +148,28 @@ export async function startPlatform(): Promise<Platform> {
       GATEWAY_ENDPOINTS: JSON.stringify([{ channel: 'whatsapp', endpointId: WHATSAPP_NUMBER, tenantId, facilityId: FACILITY }]),
     });
     sim.setWebhookUrl(`http://127.0.0.1:${gateway.httpPort ?? 0}/webhooks/whatsapp`);
-    const routing = await start(routingService, {
-      AGENT_JWT_SECRET,
-      ROUTING_AVAILABLE_SKILLS: 'scheduling,triage,reminders,survey',
-      ROUTING_HOSPITAL_NAMES: JSON.stringify({ [tenantId]: 'Hospital Demo' }),
-      ROUTING_SLA_CHECK_MS: '1000',
-    });
     const scheduling = await start(schedulingService, {
       SCHEDULING_PUBLIC_BASE_URL: 'http://127.0.0.1:1',
       SCHEDULING_SWEEP_MS: '1000',
       // Three days of slots are enough for "tomorrow" and keep one-minute schedules small.
       SCHEDULING_HORIZON_DAYS: '3',
+    });
+    const fhirHost = new URL(infra.FHIR_BASE_URL).host;
+    const crmSync = await start(crmSyncService, {
+      SCHEDULING_GRPC_ADDRESS: `127.0.0.1:${scheduling.grpcPort ?? 0}`,
+      // The local FHIR server is on loopback: allowed explicitly, as npm start's local.env does.
+      CRM_ALLOWED_HOSTS: fhirHost,
+      CRM_PRIVATE_HOSTS_ALLOWED: fhirHost,
+      CRM_ALLOW_PLAIN_HTTP: 'true',
+      CRM_POLL_TICK_MS: '500',
+    });
+    const routing = await start(routingService, {
+      AGENT_JWT_SECRET,
+      ROUTING_AVAILABLE_SKILLS: 'scheduling,triage,reminders,survey',
+      ROUTING_HOSPITAL_NAMES: JSON.stringify({ [tenantId]: HOSPITAL_NAME }),
+      ROUTING_SLA_CHECK_MS: '1000',
+      // Identity verification's patient lookup.
+      ROUTING_CRM_SYNC_GRPC_ADDRESS: `127.0.0.1:${crmSync.grpcPort ?? 0}`,
     });
     const triage = await start(triageService, { TRIAGE_FACILITIES: JSON.stringify({ [FACILITY]: { country: 'ES' } }) });
     const remindersRunning = await start(remindersService, {
@@ -165,11 +184,12 @@ export async function startPlatform(): Promise<Platform> {
       SURVEY_QUIET_HOURS_START: '0',
       SURVEY_QUIET_HOURS_END: '0',
     });
-    const services: Record<string, Running> = { gateway, routing, scheduling, triage, reminders: remindersRunning, analytics };
+    const services: Record<string, Running> = { gateway, routing, scheduling, triage, reminders: remindersRunning, analytics, 'crm-sync': crmSync };
     const caughtUp = await waitForConsumersCaughtUp(infra.KAFKA_BROKERS, TEST_GROUP_PREFIX, CONSUMER_GROUPS, CATCH_UP_MS);
     const routingUrl = `http://127.0.0.1:${routing.httpPort ?? 0}`;
     const analyticsUrl = `http://127.0.0.1:${analytics.httpPort ?? 0}`;
     const schedulingClient = new schedulingApi.SchedulingServiceClient(`127.0.0.1:${scheduling.grpcPort ?? 0}`, grpc.credentials.createInsecure());
+    const crmSyncClient = new crmApi.CrmSyncServiceClient(`127.0.0.1:${crmSync.grpcPort ?? 0}`, grpc.credentials.createInsecure());
     const remindersClientFor = (running: Running) => new remindersApi.RemindersServiceClient(`127.0.0.1:${running.grpcPort ?? 0}`, grpc.credentials.createInsecure());
     let remindersClient = remindersClientFor(remindersRunning);
     let reminders: RemindersApi = promiseClient<remindersApi.RemindersServiceServer>(remindersClient, remindersApi.RemindersServiceService);
@@ -184,6 +204,8 @@ export async function startPlatform(): Promise<Platform> {
       get reminders() {
         return reminders;
       },
+      crmSync: promiseClient<crmApi.CrmSyncServiceServer>(crmSyncClient, crmApi.CrmSyncServiceService),
+      fhirBaseUrl: infra.FHIR_BASE_URL,
       endpoint: { channel: Channel.CHANNEL_WHATSAPP, endpointId: WHATSAPP_NUMBER, displayAddress: '', accountId: '' },
       patient: (name, waId) => sim.patient({ waId: waId ?? `34${Math.floor(600_000_000 + Math.random() * 99_999_999)}`, profileName: name, phoneNumberId: WHATSAPP_NUMBER }),
       contactIdOf: async (patient) => {
@@ -230,6 +252,7 @@ export async function startPlatform(): Promise<Platform> {
       stop: async () => {
         schedulingClient.close();
         remindersClient.close();
+        crmSyncClient.close();
         for (const running of started.reverse()) await running.stop();
         await consents.stop();
         await sim.close();
@@ -248,3 +271,5 @@ export async function startPlatform(): Promise<Platform> {
 export type SchedulingApi = PromiseClient<schedulingApi.SchedulingServiceServer>;
 /** reminders' gRPC API as promises. */
 export type RemindersApi = PromiseClient<remindersApi.RemindersServiceServer>;
+/** crm-sync's gRPC API as promises. */
+export type CrmSyncApi = PromiseClient<crmApi.CrmSyncServiceServer>;
