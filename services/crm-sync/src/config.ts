@@ -1,5 +1,14 @@
 import { setting, z } from '@careloop/config';
+import { DEFAULT_REFILL_POLICY, type RefillPolicy } from './domain/refill-policy';
 import { DEFAULT_RESULTS_POLICY, type ResultsPolicy } from './domain/results-policy';
+
+const refillPolicy = z.object({
+  controlledCodes: z.array(z.string().min(1)).default([]),
+  autoApprove: z.boolean().default(DEFAULT_REFILL_POLICY.autoApprove),
+  pharmacyDepartment: z.string().regex(/^[A-Za-z0-9._-]+$/).default(DEFAULT_REFILL_POLICY.pharmacyDepartment),
+  clinicianDepartment: z.string().regex(/^[A-Za-z0-9._-]+$/).default(DEFAULT_REFILL_POLICY.clinicianDepartment),
+  pharmacyOrganizations: z.record(z.string(), z.string().regex(/^[A-Za-z0-9.-]{1,64}$/)).default({}),
+});
 
 const release = z.enum(['document', 'summary', 'announce', 'never']);
 const resultsPolicy = z.object({
@@ -77,6 +86,25 @@ export const crmSyncSettings = z.object({
   EHR_DOCUMENT_BASE_URL: z.union([z.literal(''), z.url()]).default(''),
   /** How long a result PDF's link works. */
   EHR_DOCUMENT_LINK_TTL_MS: setting.positiveInt(60 * 60_000),
+  /**
+   * Repeat prescriptions per tenant, JSON: { "<tenant>": { "controlledCodes": ["1049621"],
+   * "autoApprove": false, "pharmacyDepartment": "pharmacy", "clinicianDepartment": "general",
+   * "pharmacyOrganizations": { "madrid-central": "<EHR Organization id>", "*": "..." } }}.
+   * Controlled medications always go to a clinician. A tenant not listed: these defaults.
+   */
+  EHR_REFILL_POLICY: z
+    .string()
+    .default('{}')
+    .transform((s, ctx): Record<string, RefillPolicy> => {
+      try {
+        return z.record(z.string(), refillPolicy).parse(JSON.parse(s));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of tenant to { controlledCodes, autoApprove, pharmacyDepartment, clinicianDepartment, pharmacyOrganizations }' });
+        return z.NEVER;
+      }
+    }),
+  /** How often open refill requests' Tasks are read back from the EHR for their status. */
+  EHR_REFILL_POLL_MS: setting.positiveInt(15_000),
   /** Off: no EHR polling in this replica (e.g. a replay-only process). */
   CRM_POLL_ENABLED: setting.boolean(true),
 });

@@ -32,6 +32,11 @@ import { ResultDocuments } from './adapters/result-documents';
 import { DEFAULT_RESULTS_POLICY } from './domain/results-policy';
 import { Catalog } from './i18n/catalog';
 import { AnswerEhrTurn } from './use-cases/answer-ehr-turn';
+import { EhrSessions } from './adapters/ehr-sessions';
+import { RefillRequests } from './adapters/refill-requests';
+import { DEFAULT_REFILL_POLICY } from './domain/refill-policy';
+import { FollowRefillStatus } from './use-cases/follow-refill-status';
+import { RequestRefill } from './use-cases/request-refill';
 
 export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded, Topics.consentChanged, Topics.reminderChanged, Topics.ehrTurn, Topics.skillOutcome, Topics.outboundCommand] as readonly EventDefinition<unknown>[];
 
@@ -62,7 +67,8 @@ export const crmSyncService = defineService({
     const polls = new PollSchedule(mongo);
     const parked = new ParkedWrites(mongo);
     const ehrAudit = new EhrAudit(mongo);
-    await Promise.all([connectorStore.init(), journal.init(), polls.init(), parked.init(), ehrAudit.init()]);
+    const refillRequests = new RefillRequests(mongo, cipher);
+    await Promise.all([connectorStore.init(), journal.init(), polls.init(), parked.init(), ehrAudit.init(), refillRequests.init()]);
 
     const policy = new HostPolicy({ allowedHosts: config.CRM_ALLOWED_HOSTS, privateHostsAllowed: config.CRM_PRIVATE_HOSTS_ALLOWED, allowPlainHttp: config.CRM_ALLOW_PLAIN_HTTP });
     const http = new GuardedHttp(policy, config.CRM_REQUEST_TIMEOUT_MS);
@@ -116,22 +122,38 @@ export const crmSyncService = defineService({
     // The ehr skill (results, refills): turns routing dispatches on ehr.turn.v1.
     const documents = new ResultDocuments(redis, cipher, config.EHR_DOCUMENT_BASE_URL, config.EHR_DOCUMENT_LINK_TTL_MS);
     httpApp.use(documents.router());
+    const responder = new SkillResponder(bus, 'ehr');
+    const catalog = Catalog.load();
+    const sessions = new EhrSessions(redis);
+    const refills = new RequestRefill({ responder, registry, sessions, requests: refillRequests, catalog, refillPolicy: (tenantId) => config.EHR_REFILL_POLICY[tenantId] ?? DEFAULT_REFILL_POLICY });
     const answerEhrTurn = new AnswerEhrTurn({
-      responder: new SkillResponder(bus, 'ehr'),
+      responder,
       registry,
       documents,
       audit: ehrAudit,
-      catalog: Catalog.load(),
+      catalog,
       resultsPolicy: (tenantId) => config.EHR_RESULTS_POLICY[tenantId] ?? DEFAULT_RESULTS_POLICY,
+      refills,
+      sessions,
       logger,
     });
+    const followRefills = new FollowRefillStatus({ requests: refillRequests, registry, responder, catalog, logger });
     const ehrTurns = bus.consumer({
       group: 'crm-sync.ehr-turns',
       processed: processedEvents,
       keysConcurrently: config.CRM_KEYS_CONCURRENTLY,
       handlers: [on(Topics.ehrTurn, (event) => answerEhrTurn.execute(event))],
     });
-    await ehrTurns.start();
+    // Its own group: consent also goes to the EHR (crm-sync.out), at the EHR's pace.
+    const refillConsent = bus.consumer({
+      group: 'crm-sync.refill-consent',
+      processed: processedEvents,
+      handlers: [on(Topics.consentChanged, (event) => followRefills.onConsent(event))],
+    });
+    await Promise.all([ehrTurns.start(), refillConsent.start()]);
+    const refillFollower = new Ticker('follow refill status', config.EHR_REFILL_POLL_MS, () => followRefills.tick(), logger);
+    refillFollower.start();
+    ctx.onShutdown(() => refillFollower.stop());
 
     const drain = new DrainParkedWrites(parked, journal, registry, { appointments: syncAppointment, observations: syncObservation, consents: syncConsent, communications: syncCommunication }, logger);
     const drainer = new Ticker('drain parked writes', config.CRM_DRAIN_TICK_MS, () => drain.tick(), logger);

@@ -3,15 +3,17 @@ import { DispatchReason, MediaKind, type SkillTurn, type VerifiedPatient } from 
 import { nameBasedId, type ReceivedEvent } from '@careloop/bus';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '@careloop/i18n';
 import type { Logger } from '@careloop/observability';
-import { buttonsMessage, textMessage, type MessageContent, type SkillResponder, type TurnOutcome } from '@careloop/skill-kit';
+import { buttonsMessage, replyIdParts, textMessage, type MessageContent, type SkillResponder, type TurnOutcome } from '@careloop/skill-kit';
 import type { ConnectorRegistry } from '../adapters/connector-registry';
 import type { EhrAudit, EhrAuditAction } from '../adapters/ehr-audit';
+import type { EhrSessions } from '../adapters/ehr-sessions';
 import type { ResultDocuments } from '../adapters/result-documents';
 import { renderResultPdf } from '../adapters/result-pdf';
 import { TransientFhirError } from '../domain/errors';
 import { decideRelease, type ResultsPolicy } from '../domain/results-policy';
 import { resultViewOf, type ResultView } from '../domain/result-view';
 import type { Catalog } from '../i18n/catalog';
+import { ConnectorGoneError, type RequestRefill } from './request-refill';
 
 interface RecentReports {
   readonly reports: readonly DiagnosticReport[];
@@ -29,6 +31,8 @@ export interface EhrSkillDeps {
   readonly audit: EhrAudit;
   readonly catalog: Catalog;
   readonly resultsPolicy: (tenantId: string) => ResultsPolicy;
+  readonly refills: RequestRefill;
+  readonly sessions: EhrSessions;
   readonly logger: Logger;
 }
 
@@ -60,6 +64,8 @@ export class AnswerEhrTurn {
       switch (verified.purpose) {
         case 'results':
           return this.results(event, verified, language);
+        case 'refills':
+          return this.ehrCall(event, language, () => this.deps.refills.start(event, verified, language));
         default:
           return this.deps.responder.answer(event, [textMessage(this.t(language, 'ehr.menu_hint'))], { kind: 'done' });
       }
@@ -69,8 +75,30 @@ export class AnswerEhrTurn {
       case 'ehr:results':
         // Routing verifies (or finds a verification still valid) and hands the turn back.
         return this.deps.responder.answer(event, [], { kind: 'verify', purpose: 'results' });
-      default:
+      case 'menu:refills':
+      case 'ehr:refills':
+        return this.deps.responder.answer(event, [], { kind: 'verify', purpose: 'refills' });
+      default: {
+        const parts = replyIdParts(t.replyId);
+        if (parts[0] === 'ehr' && ['rx', 'ph', 'rxok', 'rxno'].includes(parts[1] ?? '')) {
+          // A refill step: only within the verified session; after it expired, verify again.
+          const session = await this.deps.sessions.get(event.tenantId, t.contactId);
+          if (!session) return this.deps.responder.answer(event, [textMessage(this.t(language, 'results.expired'))], { kind: 'verify', purpose: 'refills' });
+          return this.ehrCall(event, language, () => this.deps.refills.reply(event, session, parts, language));
+        }
         return this.deps.responder.answer(event, [textMessage(this.t(language, 'ehr.menu_hint'))], { kind: 'done', reason: 'not_understood' });
+      }
+    }
+  }
+
+  /** An EHR away (transient, circuit open) or its connector gone: say so, hand the conversation back. */
+  private async ehrCall(event: ReceivedEvent<SkillTurn>, language: Language, call: () => Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      if (!(error instanceof TransientFhirError) && !(error instanceof ConnectorGoneError)) throw error;
+      this.deps.logger.warn({ err: { name: error.name }, tenantId: event.tenantId }, 'ehr skill: the EHR did not answer');
+      await this.deps.responder.answer(event, [textMessage(this.t(language, 'results.unavailable'))], { kind: 'hand-back', reason: 'ehr_unavailable' });
     }
   }
 
@@ -174,11 +202,6 @@ export class AnswerEhrTurn {
   private t(language: Language, key: Parameters<Catalog['t']>[1], values?: Record<string, string | number>): string {
     return this.deps.catalog.t(language, key, values);
   }
-}
-
-/** The connector a verification named is no longer there (removed, disabled). */
-class ConnectorGoneError extends Error {
-  override readonly name = 'ConnectorGoneError';
 }
 
 function summaryLines(view: ResultView): string {
