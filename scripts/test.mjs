@@ -6,7 +6,7 @@
 //   3. static checks: generated contracts current, typecheck, lint
 //   4. jest: unit (*.test.ts) and integration (*.int.test.ts) tests
 // The last line is the plain count `tests: N passed, N failed`, static checks included.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureChartTools, ensureDependencies, ensureInfrastructure, log, root } from './lib/workspace.mjs';
@@ -35,23 +35,51 @@ try {
 }
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const checks = [
-  ['generated contracts are current', process.execPath, [join(root, 'scripts', 'proto.mjs'), 'check']],
-  ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
-  ['project graph for lint', bin('nx'), ['show', 'projects']],
-  ['lint', bin('eslint'), ['.', '--max-warnings=0']],
+// Two lanes at once (each check is one process on one core; the machine has two): the type
+// checker beside the project graph and the type-aware lint, which needs that graph.
+const lanes = [
+  [
+    ['generated contracts are current', process.execPath, [join(root, 'scripts', 'proto.mjs'), 'check']],
+    ['typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ],
+  [
+    ['project graph for lint', bin('nx'), ['show', 'projects']],
+    ['lint', bin('eslint'), ['.', '--max-warnings=0']],
+  ],
 ];
+
+/** Runs one check with its output held back, so two lanes never interleave their lines. */
+function runCheck([name, command, commandArgs]) {
+  const t = Date.now();
+  // Type-aware lint of the whole workspace outgrows Node's default heap (it aborted at ~2 GB).
+  const env = { ...process.env, NX_DAEMON: 'false', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=6144`.trim() };
+  return new Promise((resolve) => {
+    const child = spawn(command, commandArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
+    const output = [];
+    child.stdout.on('data', (chunk) => output.push(chunk));
+    child.stderr.on('data', (chunk) => output.push(chunk));
+    let settled = false;
+    const done = (ok, why) => {
+      if (settled) return;
+      settled = true;
+      process.stdout.write(Buffer.concat(output));
+      if (why) log(why);
+      log(`${ok ? 'ok  ' : 'FAIL'} ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      if (ok) passed += 1;
+      else failed += 1;
+      resolve(ok);
+    };
+    child.on('error', (error) => done(false, `${name} could not start: ${error.message}`));
+    child.on('close', (code) => done(code === 0));
+  });
+}
+
 if (!only) {
-  for (const [name, command, commandArgs] of checks) {
-    const t = Date.now();
-    // Type-aware lint of the whole workspace outgrows Node's default heap (it aborted at ~2 GB).
-    const env = { ...process.env, NX_DAEMON: 'false', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=6144`.trim() };
-    const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', env });
-    const ok = result.status === 0;
-    log(`${ok ? 'ok  ' : 'FAIL'} ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-    if (ok) passed += 1;
-    else failed += 1;
-  }
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (const check of lane) await runCheck(check);
+    }),
+  );
 }
 
 const reportDir = join(root, 'reports');

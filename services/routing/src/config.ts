@@ -39,6 +39,15 @@ export const routingSettings = z.object({
   ROUTING_VERIFICATION_LOCK_MS: setting.positiveInt(30 * 60_000),
   /** Date-of-birth attempts per hour, per contact and per patient. */
   ROUTING_VERIFICATION_ATTEMPTS_PER_HOUR: setting.positiveInt(10),
+  /** Tenants whose policy asks for a one-time code after the date of birth, comma-separated. */
+  ROUTING_VERIFICATION_OTP_TENANTS: z
+    .string()
+    .default('')
+    .transform((s) => new Set(s.split(',').map((x) => x.trim()).filter(Boolean))),
+  /** The approved authentication template the code goes out with (code in body and copy-code button). */
+  ROUTING_VERIFICATION_OTP_TEMPLATE: z.string().regex(/^[a-z0-9_]{1,512}$/, 'must be a WhatsApp template name').default('careloop_verification_code'),
+  /** How long a one-time code works. */
+  ROUTING_VERIFICATION_OTP_TTL_MS: setting.positiveInt(10 * 60_000),
   /** Assignment policy per queue, JSON: { "default": { "strategy": "least-busy", "onlineOnly": true, "maxActivePerAgent": 5 }, "<facility>/<department>": {...} }. */
   ROUTING_ASSIGNMENT: z
     .string()

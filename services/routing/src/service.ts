@@ -70,6 +70,9 @@ export const routingService = defineService({
       maxFailures: config.ROUTING_VERIFICATION_MAX_FAILURES,
       lockMs: config.ROUTING_VERIFICATION_LOCK_MS,
       attemptsPerHour: config.ROUTING_VERIFICATION_ATTEMPTS_PER_HOUR,
+      oneTimeCode: (tenantId: string) => config.ROUTING_VERIFICATION_OTP_TENANTS.has(tenantId),
+      oneTimeCodeTemplate: config.ROUTING_VERIFICATION_OTP_TEMPLATE,
+      oneTimeCodeTtlMs: config.ROUTING_VERIFICATION_OTP_TTL_MS,
     };
     const verification = new VerifyIdentity({ bus, contacts, conversations, replier, messages, audit, lookup, state: new VerificationState(redis, verificationPolicy), policy: verificationPolicy, logger });
     const split = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);

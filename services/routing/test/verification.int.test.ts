@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { crmApi, DispatchReason, SkillOutcome, SkillOutcomeKind, Topics, type OutboundMessageCommand, type SkillTurn } from '@careloop/contracts';
+import { Channel, crmApi, DispatchReason, InboundMessage, InteractiveReplyKind, SkillOutcome, SkillOutcomeKind, Topics, type OutboundMessageCommand, type SkillTurn } from '@careloop/contracts';
 import { infraEnv, TopicTap, waitFor } from '@careloop/testing';
 import { Catalog } from '../src/i18n/catalog';
-import { bodyOf, startRouting, whatsappSender, type RoutingUnderTest, type Sender } from './support/routing-harness';
+import { bodyOf, startRouting, whatsappSender, WHATSAPP_NUMBER, type RoutingUnderTest, type Sender } from './support/routing-harness';
 
 /**
  * Stand-in for crm-sync's LookupPatients (another service's API, not infrastructure): the EHR's
@@ -36,6 +36,12 @@ class CrmSyncStandIn {
 }
 
 const LOCK_MS = 6_000;
+
+function answers0ContactId(list: readonly OutboundMessageCommand[]): string {
+  const contactId = list[0]?.contactId;
+  if (!contactId) throw new Error('no answer to take the contact from');
+  return contactId;
+}
 const catalog = Catalog.load();
 const env = infraEnv();
 
@@ -51,13 +57,16 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
 
   beforeAll(async () => {
     crm = await CrmSyncStandIn.start();
-    routing = await startRouting({
+    routing = await startRouting(({ otherTenantId }) => ({
       ROUTING_AVAILABLE_SKILLS: 'ehr',
       CRM_SYNC_GRPC_ADDRESS: crm.address,
       ROUTING_VERIFICATION_LOCK_MS: String(LOCK_MS),
       ROUTING_VERIFICATION_MAX_FAILURES: '3',
-    });
-    ehrTurns = await TopicTap.start(env.KAFKA_BROKERS, Topics.ehrTurn, [routing.tenantId]);
+      // The other tenant's policy asks for a one-time code as well.
+      ROUTING_VERIFICATION_OTP_TENANTS: otherTenantId,
+      ROUTING_HOSPITAL_NAMES: '{}',
+    }));
+    ehrTurns = await TopicTap.start(env.KAFKA_BROKERS, Topics.ehrTurn, [routing.tenantId, routing.otherTenantId]);
   }, 60_000);
 
   afterAll(async () => {
@@ -65,6 +74,37 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
     await routing.stop();
     await crm.stop();
   });
+
+  /**
+   * Our routing's answers to one inbound event for one contact. Filtering by contact keeps out
+   * answers another platform on the shared cluster (an e2e run) gives to the same events.
+   */
+  async function answersFor(eventId: string, contactId: string, expected: number): Promise<OutboundMessageCommand[]> {
+    const mine = () => routing.outbound.received().filter((e) => e.meta.causationId === eventId && e.payload.contactId === contactId);
+    await waitFor(`${expected} answer(s) to ${eventId}`, () => mine().length >= expected, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, expected === 0 ? 2_500 : 800));
+    return mine().map((e) => e.payload);
+  }
+
+  /** A patient of the other tenant (whose policy asks for a code): gateway-shaped inbound messages of that tenant. */
+  function otherTenant(sender: Sender) {
+    const send = async (content: InboundMessage['content']) => {
+      const now = new Date();
+      const message = InboundMessage.fromPartial({
+        messageId: `wamid.${randomUUID()}`,
+        to: { channel: Channel.CHANNEL_WHATSAPP, endpointId: WHATSAPP_NUMBER, displayAddress: '34910000001', accountId: '102290129340398' },
+        from: { channel: Channel.CHANNEL_WHATSAPP, channelUserId: sender.channelUserId, phoneE164: sender.phoneE164 ?? '', businessScopedUserId: '', profileName: sender.profileName ?? '', username: '' },
+        sentAt: now,
+        receivedAt: now,
+        content,
+      });
+      return (await routing.bus.publish(Topics.inboundMessage, message, { key: `whatsapp:${sender.channelUserId}`, tenantId: routing.otherTenantId, facilityId: 'madrid-central', occurredAt: now })).id;
+    };
+    return {
+      text: (body: string) => send({ $case: 'text', value: { body } }),
+      reply: (id: string) => send({ $case: 'interactiveReply', value: { kind: InteractiveReplyKind.INTERACTIVE_REPLY_KIND_BUTTON, id, title: '', description: '' } }),
+    };
+  }
 
   async function consentedPatient(name: string): Promise<Sender> {
     const sender = whatsappSender(name);
@@ -74,15 +114,15 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
   }
 
   /** The patient asks for results; the ehr skill (played here) answers with a VERIFY outcome. */
-  async function askResults(sender: Sender, expectedAnswers: number): Promise<{ turn: SkillTurn; answers: OutboundMessageCommand[] }> {
-    const chose = await routing.reply(sender, 'menu:results');
+  async function askResults(sender: Sender, expectedAnswers: number, tenantId = routing.tenantId): Promise<{ turn: SkillTurn; answers: OutboundMessageCommand[] }> {
+    const chose = tenantId === routing.tenantId ? await routing.reply(sender, 'menu:results') : await otherTenant(sender).reply('menu:results');
     const turn = (await waitFor('the ehr turn', () => ehrTurns.received().find((t) => t.payload.turnId === chose), 20_000)).payload;
     const meta = await routing.bus.publish(
       Topics.skillOutcome,
       SkillOutcome.fromPartial({ turnId: turn.turnId, contactId: turn.contactId, conversationId: turn.conversationId, skill: 'ehr', kind: SkillOutcomeKind.SKILL_OUTCOME_KIND_VERIFY, verifyPurpose: 'results' }),
-      { key: turn.contactId, tenantId: routing.tenantId },
+      { key: turn.contactId, tenantId },
     );
-    return { turn, answers: await routing.answersTo(meta.id, expectedAnswers) };
+    return { turn, answers: await answersFor(meta.id, turn.contactId, expectedAnswers) };
   }
 
   const verifiedTurn = (contactId: string, after: number) =>
@@ -104,10 +144,11 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
       ['verify:who:1', 'Sofía'],
     ]);
 
-    const [ask] = await routing.answersTo(await routing.reply(sender, 'verify:who:1', 'Sofía'), 1);
+    const contactId = answers0ContactId(answers);
+    const [ask] = await answersFor(await routing.reply(sender, 'verify:who:1', 'Sofía'), contactId, 1);
     expect(bodyOf(ask!)).toBe(catalog.t('es', 'verify.dob.ask'));
     const before = ehrTurns.received().length;
-    const [passed] = await routing.answersTo(await routing.text(sender, '02/11/2015'), 1);
+    const [passed] = await answersFor(await routing.text(sender, '02/11/2015'), contactId, 1);
     expect(bodyOf(passed!)).toBe(catalog.t('es', 'verify.passed'));
     const verified = (await verifiedTurn(answers[0]!.contactId, before)).payload;
     expect(verified.verified).toMatchObject({ patientId: sofia.patientId, ehrPatientId: sofia.fhirId, connectorId: 'ehr-1', purpose: 'results' });
@@ -119,7 +160,7 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
     const again = await askResults(sender, 1);
     const afterAgain = ehrTurns.received().length;
     expect(again.answers[0]?.content?.$case).toBe('interactiveList');
-    expect(await routing.answersTo(await routing.reply(sender, 'verify:who:1', 'Sofía'), 0)).toEqual([]);
+    expect(await answersFor(await routing.reply(sender, 'verify:who:1', 'Sofía'), contactId, 0)).toEqual([]);
     expect((await verifiedTurn(again.turn.contactId, afterAgain)).payload.verified?.patientId).toBe(sofia.patientId);
   });
 
@@ -130,11 +171,11 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
 
     const first = await askResults(sender, 1);
     expect(bodyOf(first.answers[0]!)).toBe(catalog.t('es', 'verify.dob.ask')); // one patient: no "for whom?"
-    expect(bodyOf((await routing.answersTo(await routing.text(sender, '30 de junio'), 1))[0]!)).toBe(catalog.t('es', 'verify.dob.invalid'));
-    expect(bodyOf((await routing.answersTo(await routing.text(sender, '01/06/1971'), 1))[0]!)).toBe(catalog.t('es', 'verify.dob.wrong'));
-    expect(bodyOf((await routing.answersTo(await routing.text(sender, '30/06/1972'), 1))[0]!)).toBe(catalog.t('es', 'verify.dob.wrong'));
+    expect(bodyOf((await answersFor(await routing.text(sender, '30 de junio'), first.turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.dob.invalid'));
+    expect(bodyOf((await answersFor(await routing.text(sender, '01/06/1971'), first.turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.dob.wrong'));
+    expect(bodyOf((await answersFor(await routing.text(sender, '30/06/1972'), first.turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.dob.wrong'));
     const lockedAt = Date.now();
-    expect(bodyOf((await routing.answersTo(await routing.text(sender, '1971-07-30'), 1))[0]!)).toBe(catalog.t('es', 'verify.locked'));
+    expect(bodyOf((await answersFor(await routing.text(sender, '1971-07-30'), first.turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.locked'));
 
     const supervisor = routing.token({ id: 'privacy-1', role: 'supervisor' });
     const queued = await waitFor('the conversation in the staff queue', async () => {
@@ -156,9 +197,38 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
     const after = await askResults(sender, 1);
     expect(bodyOf(after.answers[0]!)).toBe(catalog.t('es', 'verify.dob.ask'));
     const before = ehrTurns.received().length;
-    expect(bodyOf((await routing.answersTo(await routing.text(sender, '30/06/1971'), 1))[0]!)).toBe(catalog.t('es', 'verify.passed'));
+    expect(bodyOf((await answersFor(await routing.text(sender, '30/06/1971'), first.turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.passed'));
     expect((await verifiedTurn(after.turn.contactId, before)).payload.verified?.patientId).toBe(pedro.patientId);
     const { json: later } = await routing.api(`/inbox/audit?resource=${encodeURIComponent(`patient:${pedro.patientId}`)}`, supervisor);
     expect((later['entries'] as { action: string }[]).map((e) => e.action)).toContain('identity.verification.passed:results');
   }, 90_000);
+
+  it('asks for a one-time code with the authentication template where the tenant’s policy says so', async () => {
+    const sender = whatsappSender('Elif');
+    const other = otherTenant(sender);
+    await routing.answersTo(await other.text('Hola'), 1);
+    await routing.answersTo(await other.reply('consent:accept'), 2);
+    const elif = patient('Elif', '1990-04-12');
+    crm.patients.set(`${routing.otherTenantId}|${sender.phoneE164 ?? ''}`, [elif]);
+
+    const { turn, answers } = await askResults(sender, 1, routing.otherTenantId);
+    expect(bodyOf(answers[0]!)).toBe(catalog.t('es', 'verify.dob.ask'));
+    const [template, ask] = await answersFor(await other.text('12/04/1990'), turn.contactId, 2);
+    expect(template?.content?.$case).toBe('template');
+    if (template?.content?.$case !== 'template') return;
+    expect(template.content.value.name).toBe('careloop_verification_code');
+    expect(template.priority).toBeGreaterThan(0);
+    const [body, button] = template.content.value.components;
+    const code = body?.parameters[0]?.value?.$case === 'text' ? body.parameters[0].value.value : '';
+    expect(code).toMatch(/^\d{6}$/);
+    expect(button).toMatchObject({ subType: 'url', index: 0 });
+    expect(bodyOf(ask!)).toBe(catalog.t('es', 'verify.otp.ask'));
+    expect(ehrTurns.received().some((t) => t.payload.contactId === turn.contactId && t.payload.reason === DispatchReason.DISPATCH_REASON_VERIFIED)).toBe(false);
+
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect(bodyOf((await answersFor(await other.text(wrong), turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.otp.wrong'));
+    const before = ehrTurns.received().length;
+    expect(bodyOf((await answersFor(await other.text(code), turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.passed'));
+    expect((await verifiedTurn(turn.contactId, before)).payload.verified?.patientId).toBe(elif.patientId);
+  });
 });

@@ -51,7 +51,7 @@ export class Replier {
   }
 
   /** Sends one message; `sequence` numbers the messages of one turn (0, 1, ...). */
-  async send(to: Recipient, turnId: string, sequence: number, content: OutboundMessageCommand['content'], purpose: MessagePurpose, author = 'bot', causationId = turnId): Promise<string> {
+  async send(to: Recipient, turnId: string, sequence: number, content: OutboundMessageCommand['content'], purpose: MessagePurpose, author = 'bot', causationId = turnId, priority = 0): Promise<string> {
     if (!Replier.mayReceive(to.consent, purpose)) {
       throw new ConsentRefusedError(`a ${purpose} message may not go to a contact whose consent is ${to.consent}`);
     }
@@ -64,6 +64,7 @@ export class Replier {
       contactId: to.contactId,
       conversationId: to.conversationId,
       content,
+      priority,
     });
     await this.bus.publish(Topics.outboundCommand, command, {
       key: `${to.channel === Channel.CHANNEL_MESSENGER ? 'messenger' : 'whatsapp'}:${to.channelUserId}`,

@@ -1,3 +1,4 @@
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from '@careloop/store';
 import type { SkillName } from '../domain/skills';
@@ -16,7 +17,7 @@ export interface PendingVerification {
   readonly purpose: string;
   readonly conversationId: string;
   readonly facilityId: string;
-  readonly stage: 'who' | 'dob';
+  readonly stage: 'who' | 'dob' | 'otp';
   readonly candidates: readonly Candidate[];
   readonly chosen?: Candidate;
 }
@@ -90,6 +91,25 @@ export class VerificationState {
     return (await this.redis.exists(`verify:lock:${tenantId}:${patientId}`)) === 1;
   }
 
+  /** A new six-digit code for the contact (only its hash is kept, until the code expires). */
+  async issueCode(tenantId: string, contactId: string): Promise<string> {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    await this.redis.set(`verify:otp:${tenantId}:${contactId}`, digest(tenantId, contactId, code), 'PX', this.policy.oneTimeCodeTtlMs);
+    return code;
+  }
+
+  /** A code the patient wrote against the one issued; a match uses it up. */
+  async checkCode(tenantId: string, contactId: string, code: string): Promise<'match' | 'wrong' | 'expired'> {
+    const key = `verify:otp:${tenantId}:${contactId}`;
+    const stored = await this.redis.get(key);
+    if (!stored) return 'expired';
+    const given = Buffer.from(digest(tenantId, contactId, code));
+    const expected = Buffer.from(stored);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'wrong';
+    await this.redis.del(key);
+    return 'match';
+  }
+
   /** One date-of-birth attempt against both budgets; false when either is spent. */
   async takeAttempt(tenantId: string, contactId: string, patientId: string): Promise<boolean> {
     try {
@@ -100,4 +120,8 @@ export class VerificationState {
       throw rejection;
     }
   }
+}
+
+function digest(tenantId: string, contactId: string, code: string): string {
+  return createHash('sha256').update(`${tenantId}\u0000${contactId}\u0000${code}`).digest('base64url');
 }

@@ -30,4 +30,10 @@ export interface VerificationPolicy {
   readonly lockMs: number;
   /** Date-of-birth attempts per hour, per contact and per patient (beyond which we say "later"). */
   readonly attemptsPerHour: number;
+  /** Whether the tenant asks for a one-time code after the date of birth. */
+  readonly oneTimeCode: (tenantId: string) => boolean;
+  /** The tenant's approved authentication template (code in the body and the copy-code button). */
+  readonly oneTimeCodeTemplate: string;
+  /** How long a code works. */
+  readonly oneTimeCodeTtlMs: number;
 }

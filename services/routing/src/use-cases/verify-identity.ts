@@ -1,4 +1,4 @@
-import { Channel, DispatchReason, HandoverPriority, SkillOutcome, SkillOutcomeKind, Topics, type InboundMessage, type OutboundMessageCommand } from '@careloop/contracts';
+import { Channel, DispatchReason, HandoverPriority, SkillOutcome, SkillOutcomeKind, TemplateComponentType, Topics, type InboundMessage, type OutboundMessageCommand } from '@careloop/contracts';
 import { nameBasedId, type EventBus, type ReceivedEvent } from '@careloop/bus';
 import type { Logger } from '@careloop/observability';
 import { isLanguage, DEFAULT_LANGUAGE, type Language } from '../i18n/catalog';
@@ -37,7 +37,8 @@ const MAX_CANDIDATES = 10;
  * Step-up identity verification, owned by routing and asked for by any skill (a
  * SKILL_OUTCOME_KIND_VERIFY outcome): the patient must be in the EHR under the phone that is
  * writing ("for whom?" when it is listed for several), then give their date of birth in their
- * language's format. A pass is remembered for the policy's period and handed to the skill as a
+ * language's format, and — where the tenant asks for it — a one-time code sent with its
+ * authentication template. A pass is remembered for the policy's period and handed to the skill as a
  * turn with `verified`; wrong answers lock the patient's requests for a while and put the
  * conversation in the staff queue. Every pass, failure, lock and refusal is audited. Names and
  * dates of birth are read from the EHR when needed and never stored.
@@ -118,9 +119,14 @@ export class VerifyIdentity {
       if (records) await speaker.say(this.forWhom(language, records));
       return true;
     }
-    const birthDate = parseBirthDate(body, language);
-    if (!birthDate) {
+    const birthDate = pending.stage === 'dob' ? parseBirthDate(body, language) : undefined;
+    const code = pending.stage === 'otp' ? /^\s*(\d{6})\s*$/.exec(body)?.[1] : undefined;
+    if (pending.stage === 'dob' && !birthDate) {
       await speaker.say(text(this.deps.messages.t(language, 'verify.dob.invalid')));
+      return true;
+    }
+    if (pending.stage === 'otp' && !code) {
+      await speaker.say(text(this.deps.messages.t(language, 'verify.otp.invalid')));
       return true;
     }
     const resource = `patient:${chosen.patientId}`;
@@ -136,25 +142,58 @@ export class VerifyIdentity {
       await speaker.say(text(this.deps.messages.t(language, 'verify.rate_limited')));
       return true;
     }
+    if (pending.stage === 'otp') {
+      const outcome = await this.deps.state.checkCode(tenantId, contact.id, code ?? '');
+      if (outcome === 'expired') {
+        await this.deps.state.clearPending(tenantId, contact.id);
+        await speaker.say(text(this.deps.messages.t(language, 'verify.otp.expired')));
+        return true;
+      }
+      if (outcome === 'match') await this.pass(turn, speaker, pending, chosen);
+      else await this.fail(turn, speaker, pending, chosen);
+      return true;
+    }
     const phone = contact.verifiedPhones[0];
     const records = phone ? await this.lookup(turn, speaker, phone) : [];
     if (!records) return true;
     const record = records.find((r) => r.patientId === chosen.patientId);
-    if (record && record.birthDate === birthDate) {
-      const at = new Date();
-      const passed = await this.deps.state.recordPassed(tenantId, contact.id, chosen.patientId, pending.purpose, at);
-      await this.deps.state.clearPending(tenantId, contact.id);
-      await this.deps.contacts.linkPatients(tenantId, contact.id, [chosen.patientId]);
-      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: `identity.verification.passed:${pending.purpose}`, resource });
-      await speaker.say(text(this.deps.messages.t(language, 'verify.passed')));
-      await this.handBack(turn, pending, chosen, passed.verifiedAt, passed.expiresAt);
+    if (!record || record.birthDate !== birthDate) {
+      await this.fail(turn, speaker, pending, chosen);
       return true;
     }
+    if (this.deps.policy.oneTimeCode(tenantId)) {
+      // The second factor: a code sent with the tenant's authentication template.
+      const sent = await this.deps.state.issueCode(tenantId, contact.id);
+      await this.deps.state.setPending(tenantId, contact.id, { ...pending, stage: 'otp' });
+      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.code_sent', resource });
+      await speaker.say(authenticationTemplate(this.deps.policy.oneTimeCodeTemplate, language, sent), OTP_PRIORITY);
+      await speaker.say(text(this.deps.messages.t(language, 'verify.otp.ask')));
+      return true;
+    }
+    await this.pass(turn, speaker, pending, chosen);
+    return true;
+  }
+
+  private async pass(turn: VerificationTurn, speaker: Speaker, pending: PendingVerification, chosen: Candidate): Promise<void> {
+    const { tenantId, contact, language } = turn;
+    const passed = await this.deps.state.recordPassed(tenantId, contact.id, chosen.patientId, pending.purpose, new Date());
+    await this.deps.state.clearPending(tenantId, contact.id);
+    await this.deps.contacts.linkPatients(tenantId, contact.id, [chosen.patientId]);
+    await this.deps.audit.record(tenantId, { actor: `contact:${contact.id}`, role: 'patient', action: `identity.verification.passed:${pending.purpose}`, resource: `patient:${chosen.patientId}` });
+    await speaker.say(text(this.deps.messages.t(language, 'verify.passed')));
+    await this.handBack(turn, pending, chosen, passed.verifiedAt, passed.expiresAt);
+  }
+
+  /** A wrong date of birth or code: counted; at the policy's limit the patient is locked and staff told. */
+  private async fail(turn: VerificationTurn, speaker: Speaker, pending: PendingVerification, chosen: Candidate): Promise<void> {
+    const { tenantId, contact, language } = turn;
+    const resource = `patient:${chosen.patientId}`;
+    const actor = `contact:${contact.id}`;
     const failures = await this.deps.state.recordFailure(tenantId, chosen.patientId);
     await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.failed', resource });
     if (failures < this.deps.policy.maxFailures) {
-      await speaker.say(text(this.deps.messages.t(language, 'verify.dob.wrong')));
-      return true;
+      await speaker.say(text(this.deps.messages.t(language, pending.stage === 'otp' ? 'verify.otp.wrong' : 'verify.dob.wrong')));
+      return;
     }
     await this.deps.state.lock(tenantId, chosen.patientId);
     await this.deps.state.clearPending(tenantId, contact.id);
@@ -166,7 +205,6 @@ export class VerifyIdentity {
       SkillOutcome.fromPartial({ turnId: turn.key, contactId: contact.id, conversationId: turn.conversation.id, skill: pending.skill, kind: SkillOutcomeKind.SKILL_OUTCOME_KIND_ESCALATE, priority: HandoverPriority.HANDOVER_PRIORITY_HIGH, department: 'general', reason: 'identity_verification_locked' }),
       { key: contact.id, tenantId, facilityId: turn.facilityId, id: nameBasedId(turn.key, 'verify-locked'), causationId: turn.causationId, correlationId: turn.conversation.id },
     );
-    return true;
   }
 
   private async chosen(turn: VerificationTurn, speaker: Speaker, pending: PendingVerification, candidate: Candidate): Promise<void> {
@@ -252,9 +290,30 @@ class Speaker {
     private readonly replier: Replier,
     private readonly turn: VerificationTurn,
   ) {}
-  async say(content: Content): Promise<void> {
-    await this.replier.send(this.turn.to, nameBasedId(this.turn.key, 'verify'), this.sequence++, content, 'care', 'bot', this.turn.causationId);
+  async say(content: Content, priority?: number): Promise<void> {
+    await this.replier.send(this.turn.to, nameBasedId(this.turn.key, 'verify'), this.sequence++, content, 'care', 'bot', this.turn.causationId, priority);
   }
+}
+
+/** One-time codes go ahead of other messages when gateway has to queue. */
+const OTP_PRIORITY = 10;
+
+/**
+ * An authentication template as Meta defines them: the code in the body and again in the
+ * copy-code (url) button. The tenant's approved template names the language; no clinical detail.
+ */
+function authenticationTemplate(name: string, language: Language, code: string): Content {
+  return {
+    $case: 'template',
+    value: {
+      name,
+      languageCode: language,
+      components: [
+        { type: TemplateComponentType.TEMPLATE_COMPONENT_TYPE_BODY, subType: '', index: 0, parameters: [{ value: { $case: 'text', value: code }, parameterName: '' }] },
+        { type: TemplateComponentType.TEMPLATE_COMPONENT_TYPE_BUTTON, subType: 'url', index: 0, parameters: [{ value: { $case: 'text', value: code }, parameterName: '' }] },
+      ],
+    },
+  };
 }
 
 function idsOf(r: PatientRecord): Candidate {

@@ -42,7 +42,7 @@ export function whatsappSender(name = 'Patient'): Sender {
   return { channel: 'whatsapp', channelUserId: digits, phoneE164: `+${digits}`, profileName: name };
 }
 
-export async function startRouting(overrides: Record<string, string> = {}): Promise<RoutingUnderTest> {
+export async function startRouting(overrides: Record<string, string> | ((tenants: { tenantId: string; otherTenantId: string }) => Record<string, string>) = {}): Promise<RoutingUnderTest> {
   const env = infraEnv();
   const tenantId = uniqueName('network');
   const otherTenantId = uniqueName('other-network');
@@ -61,7 +61,7 @@ export async function startRouting(overrides: Record<string, string> = {}): Prom
       AGENT_JWT_SECRET: JWT_SECRET,
       ROUTING_HOSPITAL_NAMES: JSON.stringify({ [tenantId]: 'Hospital Demo' }),
       LOG_LEVEL: 'silent',
-      ...overrides,
+      ...(typeof overrides === 'function' ? overrides({ tenantId, otherTenantId }) : overrides),
     },
     logger: createLogger({ service: 'routing', level: process.env['ROUTING_TEST_LOG_LEVEL'] ?? 'silent' }),
     host: '127.0.0.1',
