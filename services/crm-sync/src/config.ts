@@ -29,6 +29,13 @@ const hostList = () =>
 export const crmSyncSettings = z.object({
   /** scheduling's gRPC address (ImportAppointment for EHR-booked appointments). */
   SCHEDULING_GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50052'),
+  /** triage's gRPC address (GetAssessment: the answers behind a TriageOutcome, for QuestionnaireResponse). */
+  TRIAGE_GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50054'),
+  /**
+   * CRM pull feed: how long a page waits for a change numbered but not yet stored (another
+   * replica between its two writes) before taking the number as lost.
+   */
+  CRM_PULL_GAP_WAIT_MS: setting.positiveInt(10_000),
   /**
    * The EHR/CRM hosts connectors may call, set by the operator (never by a tenant):
    * "ehr.example.org", "fhir.example.org:8443", "*.hospital.example". Empty: every connector is refused.

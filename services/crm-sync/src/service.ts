@@ -37,8 +37,17 @@ import { RefillRequests } from './adapters/refill-requests';
 import { DEFAULT_REFILL_POLICY } from './domain/refill-policy';
 import { FollowRefillStatus } from './use-cases/follow-refill-status';
 import { RequestRefill } from './use-cases/request-refill';
+import { CrmChangeFeed } from './adapters/crm-change-feed';
+import { crmPullRouter } from './adapters/http/crm-pull-api';
+import { TriageClient } from './adapters/triage-client';
+import { PullCrmChanges } from './use-cases/pull-crm-changes';
+import { RecordCrmChanges } from './use-cases/record-crm-changes';
+import type { OutboundSyncs } from './use-cases/replay';
+import { SyncAppointmentResponse } from './use-cases/sync-appointment-response';
+import { SyncSurveyAnswers } from './use-cases/sync-survey-answers';
+import { SyncTriageAnswers } from './use-cases/sync-triage-answers';
 
-export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded, Topics.consentChanged, Topics.reminderChanged, Topics.ehrTurn, Topics.skillOutcome, Topics.outboundCommand] as readonly EventDefinition<unknown>[];
+export const CRM_SYNC_TOPICS = [Topics.appointmentChanged, Topics.observationRecorded, Topics.consentChanged, Topics.reminderChanged, Topics.ehrTurn, Topics.skillOutcome, Topics.outboundCommand, Topics.triageOutcome, Topics.surveyChanged] as readonly EventDefinition<unknown>[];
 
 /** crm-sync's composition root. */
 export const crmSyncService = defineService({
@@ -91,14 +100,25 @@ export const crmSyncService = defineService({
     const syncConsent = new SyncConsent(deps);
     const syncCommunication = new SyncCommunication(deps);
     const scheduling = new SchedulingClient(config.SCHEDULING_GRPC_ADDRESS);
+    const triage = new TriageClient(config.TRIAGE_GRPC_ADDRESS);
+    const outbound: OutboundSyncs = {
+      appointments: syncAppointment,
+      appointmentResponses: new SyncAppointmentResponse(deps),
+      observations: syncObservation,
+      consents: syncConsent,
+      communications: syncCommunication,
+      triageAnswers: new SyncTriageAnswers(deps, triage),
+      surveyAnswers: new SyncSurveyAnswers(deps),
+    };
     ctx.onShutdown(() => {
       scheduling.close();
+      triage.close();
       http.close();
       return Promise.resolve();
     });
 
     const manage = new ManageConnectors(connectorStore, registry, polls, policy);
-    grpc.add(crmSyncGrpcService(manage, new Replay(journal, { appointments: syncAppointment, observations: syncObservation, consents: syncConsent, communications: syncCommunication }, logger), new LookupPatients(registry), logger));
+    grpc.add(crmSyncGrpcService(manage, new Replay(journal, outbound, logger), new LookupPatients(registry), logger));
 
     // A write that failed transiently is retried until it succeeds (backoff with jitter, the
     // partition's other keys going on): an event is acknowledged only once every connector has
@@ -111,13 +131,33 @@ export const crmSyncService = defineService({
       partitionsConcurrently: config.CRM_PARTITIONS_CONCURRENTLY,
       keysConcurrently: config.CRM_KEYS_CONCURRENTLY,
       handlers: [
-        on(Topics.appointmentChanged, (event) => syncAppointment.execute(event)),
+        // The Appointment first, then the patient's answer to it (which points at it).
+        on(Topics.appointmentChanged, async (event) => {
+          await syncAppointment.execute(event);
+          await outbound.appointmentResponses.execute(event);
+        }),
         on(Topics.observationRecorded, (event) => syncObservation.execute(event)),
         on(Topics.consentChanged, (event) => syncConsent.execute(event)),
         on(Topics.reminderChanged, (event) => syncCommunication.execute(event)),
+        on(Topics.triageOutcome, (event) => outbound.triageAnswers.execute(event)),
+        on(Topics.surveyChanged, (event) => outbound.surveyAnswers.execute(event)),
       ],
     });
     await consumer.start();
+
+    // Generic CRMs' pull API: the tenant's appointment and contact changes, numbered, behind a
+    // signed GET. Recorded by a group of its own, so a stuck EHR write never delays the feed.
+    const changeFeed = new CrmChangeFeed(mongo, cipher, config.CRM_PULL_GAP_WAIT_MS);
+    await changeFeed.init();
+    const recordChanges = new RecordCrmChanges(registry, changeFeed);
+    const changeRecorder = bus.consumer({
+      group: 'crm-sync.crm-changes',
+      processed: processedEvents,
+      retry,
+      handlers: [on(Topics.appointmentChanged, (event) => recordChanges.appointmentChanged(event)), on(Topics.consentChanged, (event) => recordChanges.consentChanged(event))],
+    });
+    await changeRecorder.start();
+    httpApp.use(crmPullRouter(new PullCrmChanges({ connector: (tenantId, connectorId) => connectorStore.get(tenantId, connectorId), feed: changeFeed }), logger));
 
     // The ehr skill (results, refills): turns routing dispatches on ehr.turn.v1.
     const documents = new ResultDocuments(redis, cipher, config.EHR_DOCUMENT_BASE_URL, config.EHR_DOCUMENT_LINK_TTL_MS);
@@ -155,7 +195,7 @@ export const crmSyncService = defineService({
     refillFollower.start();
     ctx.onShutdown(() => refillFollower.stop());
 
-    const drain = new DrainParkedWrites(parked, journal, registry, { appointments: syncAppointment, observations: syncObservation, consents: syncConsent, communications: syncCommunication }, logger);
+    const drain = new DrainParkedWrites(parked, journal, registry, outbound, logger);
     const drainer = new Ticker('drain parked writes', config.CRM_DRAIN_TICK_MS, () => drain.tick(), logger);
     drainer.start();
     ctx.onShutdown(() => drainer.stop());

@@ -77,7 +77,10 @@ describe('generic CRM webhooks', () => {
       webhook: { signingSecret: SECRET, bodyTemplate: '' }, ...o,
     });
     expect(manage.parse(input({})).auth).toEqual({ method: 'hmac', signingSecret: SECRET });
-    expect(() => manage.parse(input({ flows: [crmApi.SyncFlow.SYNC_FLOW_OBSERVATIONS_OUT] }))).toThrow(/SYNC_FLOW_APPOINTMENTS_OUT only/);
+    expect(() => manage.parse(input({ flows: [crmApi.SyncFlow.SYNC_FLOW_OBSERVATIONS_OUT] }))).toThrow(/SYNC_FLOW_APPOINTMENTS_OUT and SYNC_FLOW_CHANGES_PULL only/);
+    expect(manage.parse(input({ flows: [crmApi.SyncFlow.SYNC_FLOW_CHANGES_PULL] })).flows).toEqual(['changes-pull']);
+    // The pull is signed with a webhook connector's secret: a FHIR connector has none.
+    expect(() => manage.parse(input({ kind: crmApi.ConnectorKind.CONNECTOR_KIND_FHIR_R4, flows: [crmApi.SyncFlow.SYNC_FLOW_CHANGES_PULL] }))).toThrow(/for webhook connectors/);
     expect(() => manage.parse(input({ webhook: { signingSecret: 'short', bodyTemplate: '' } }))).toThrow(/at least 32/);
     expect(() => manage.parse(input({ webhook: { signingSecret: SECRET, bodyTemplate: '{nope' } }))).toThrow(InvalidConnectorError);
     await expect(manage.put(input({ webhook: { signingSecret: '', bodyTemplate: '' } }))).rejects.toThrow('webhook.signing_secret is required');

