@@ -168,22 +168,29 @@ export class Waitlist {
     const offer = await this.deps.offers.get(tenantId, offerId);
     if (!offer) throw new NotFoundError('offer not found');
     const entry = await this.deps.entries.get(tenantId, offer.entryId);
-    if (!entry || !(await this.deps.offers.transition(tenantId, offerId, 'open', 'declined'))) return;
-    await this.publish('declined', entry, await this.deps.entries.bumpVersion(tenantId, entry.entryId), offer);
+    if (!entry) return;
+    if (await this.deps.offers.transition(tenantId, offerId, 'open', 'declined')) await this.publish('declined', entry, await this.deps.entries.bumpVersion(tenantId, entry.entryId), offer);
+    else if (offer.status !== 'declined') return;
+    // Also when the decline was recorded by an earlier attempt that failed before this point:
+    // offering is idempotent (one offer per entry and slot), and the slot must not stay unoffered.
     await this.onSlotFreed({ tenantId, slotId: offer.slotId, departmentId: offer.departmentId, freedBy: offer.freedBy });
   }
 
-  /** Expires unanswered offers and offers their slots to the next in line. */
+  /**
+   * Expires unanswered offers and offers their slots to the next in line — in that order of
+   * work, the next offer first: an offer past its time no longer counts as open, and one that
+   * stays `open` until the next patient has theirs is swept again if anything fails between.
+   */
   async sweep(tenantId: string): Promise<number> {
     const now = this.deps.clock.now();
     let expired = 0;
     for (const offer of await this.deps.offers.open(tenantId)) {
       if (offer.expiresAt.getTime() > now.getTime()) continue;
+      await this.onSlotFreed({ tenantId, slotId: offer.slotId, departmentId: offer.departmentId, freedBy: offer.freedBy });
       if (!(await this.deps.offers.transition(tenantId, offer.offerId, 'open', 'expired'))) continue;
       expired++;
       const entry = await this.deps.entries.get(tenantId, offer.entryId);
       if (entry) await this.publish('expired', entry, await this.deps.entries.bumpVersion(tenantId, entry.entryId), offer);
-      await this.onSlotFreed({ tenantId, slotId: offer.slotId, departmentId: offer.departmentId, freedBy: offer.freedBy });
     }
     return expired;
   }
