@@ -1,6 +1,6 @@
 import type { Appointment, AppointmentResponse, QuestionnaireResponse } from '@medplum/fhirtypes';
 import { NonRetryableError } from '@careloop/bus';
-import { AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, PatientResponse, SurveyChanged, SurveyState, SurveySubject, TriageOutcome, triage } from '@careloop/contracts';
+import { AppointmentChanged, AppointmentChangeKind, AppointmentStatus, BookingChannel, ChangeSource, PatientResponse, SurveyChanged, SurveyState, SurveySubject, TriageOutcome, triage } from '@careloop/contracts';
 import { AssessmentUnavailableError, type AssessmentSource } from '../src/adapters/triage-client';
 import { patientAnswerOf, toFhirAppointmentResponse } from '../src/domain/appointment-response-mapping';
 import { toSurveyQuestionnaireResponse, toTriageQuestionnaireResponse, triageQuestionnaire } from '../src/domain/questionnaire-response-mapping';
@@ -10,6 +10,9 @@ import { SyncAppointment } from '../src/use-cases/sync-appointment';
 import { SyncAppointmentResponse } from '../src/use-cases/sync-appointment-response';
 import { SyncSurveyAnswers } from '../src/use-cases/sync-survey-answers';
 import { SyncTriageAnswers } from '../src/use-cases/sync-triage-answers';
+import { Replay, type OutboundSyncs } from '../src/use-cases/replay';
+import type { JournalEntry, SyncJournal } from '../src/adapters/sync-journal';
+import { silentLogger } from './support/connection';
 import { FakeFhir } from './support/fake-fhir';
 import { changed, connectionTo, depsWith, received, snapshot } from './support/connection';
 
@@ -216,5 +219,27 @@ describe('QuestionnaireResponse out against an in-process FHIR server', () => {
     expect(responses()).toHaveLength(1);
     expect(responses()[0]?.item?.[0]?.answer).toEqual([{ valueInteger: 4 }]);
     expect(responses()[0]?.meta?.versionId).toBe('1');
+  });
+});
+
+describe('Replay of answers', () => {
+  it('an appointment entry gives both the Appointment and the patient’s answer again; triage and survey entries their QuestionnaireResponse', async () => {
+    const calls: string[] = [];
+    const record = (name: string) => ({ applyToAll: (...args: unknown[]) => Promise.resolve(void calls.push(`${name}:${args.length}`)) });
+    const syncs = {
+      appointments: record('appointment'), appointmentResponses: record('response'), observations: record('observation'), consents: record('consent'),
+      communications: record('communication'), triageAnswers: record('triage'), surveyAnswers: record('survey'),
+    } as unknown as OutboundSyncs;
+    const at = new Date('2026-12-01T10:00:00Z');
+    const entries: JournalEntry[] = [
+      { eventId: 'e1', topic: 'appointment', occurredAt: at, payload: AppointmentChanged.encode(changed(snapshot(), CONFIRMED)).finish() },
+      { eventId: 'e2', topic: 'triage', occurredAt: at, payload: TriageOutcome.encode(outcome()).finish() },
+      { eventId: 'e3', topic: 'survey', occurredAt: at, payload: SurveyChanged.encode(survey()).finish() },
+    ];
+    const journal = { between: () => Promise.resolve(entries) } as unknown as SyncJournal;
+    const result = await new Replay(journal, syncs, silentLogger).execute({ tenantId: 'tenant-a', connectorId: 'ehr', from: new Date(at.getTime() - 1), to: new Date(at.getTime() + 1) });
+    expect(result).toEqual({ events: 3, applied: 3, failed: 0 });
+    // (tenant,) payload, { only }: the triage use case takes the tenant from the journal, the event carries none.
+    expect(calls).toEqual(['appointment:2', 'response:2', 'triage:3', 'survey:2']);
   });
 });
