@@ -27,6 +27,8 @@ export const routingSettings = z.object({
   ROUTING_OPT_IN_KEYWORDS: z.string().default(''),
   /** How often queued conversations are checked against their first-response SLA. */
   ROUTING_SLA_CHECK_MS: setting.positiveInt(10_000),
+  /** How long a replica reuses a tenant's FAQ content before reading it again (0: never cache). */
+  ROUTING_FAQ_CACHE_MS: z.coerce.number().int().min(0, 'must be 0 or more milliseconds').default(10_000),
   TURN_CONCURRENCY: setting.positiveInt(12),
   /** Contacts of one partition whose turns are handled in parallel (each contact's turns stay in order). */
   TURN_KEY_CONCURRENCY: setting.positiveInt(8),

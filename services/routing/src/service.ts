@@ -51,7 +51,7 @@ export const routingService = defineService({
     const conversations = new ConversationStore(mongo, cipher);
     const consentLedger = new ConsentLedger(mongo);
     const audit = new AuditLog(mongo);
-    const faq = new FaqStore(mongo);
+    const faq = new FaqStore(mongo, config.ROUTING_FAQ_CACHE_MS);
     await Promise.all([contacts.init(), conversations.init(), consentLedger.init(), audit.init(), faq.init()]);
     const inbox = new InboxEvents(redis);
     await inbox.start();

@@ -21,18 +21,40 @@ interface FaqDoc extends TenantOwned {
 const schema = new Schema<FaqDoc>({ _id: String, tenantId: { type: String, required: true }, entries: { type: Schema.Types.Mixed, default: [] }, updatedAt: Date }, { versionKey: false, collection: 'faq' });
 schema.plugin(tenantGuard);
 
+/**
+ * FAQ content is read on most free-text turns and edited rarely: each replica keeps a tenant's
+ * entries for `cacheMs` (an edit made through this replica is seen at once, through another
+ * within `cacheMs`), which saves a store round trip on those turns.
+ */
 export class FaqStore extends TenantRepository<FaqDoc> {
-  constructor(connection: Connection) {
+  private readonly cache = new Map<string, { entries: FaqEntry[]; until: number }>();
+
+  constructor(
+    connection: Connection,
+    private readonly cacheMs = 0,
+  ) {
     super(modelFor<FaqDoc>(connection, 'Faq', schema));
   }
   async init(): Promise<void> {
     await ensureCollection(this.model);
   }
   async get(tenantId: string): Promise<FaqEntry[]> {
-    return (await this.findOneScoped(tenantId, { _id: tenantId }))?.entries ?? [];
+    const now = Date.now();
+    const cached = this.cache.get(tenantId);
+    if (cached && cached.until > now) return cached.entries;
+    const entries = (await this.findOneScoped(tenantId, { _id: tenantId }))?.entries ?? [];
+    this.remember(tenantId, entries, now);
+    return entries;
   }
   async put(tenantId: string, entries: FaqEntry[]): Promise<void> {
     await this.updateOneScoped(tenantId, { _id: tenantId }, { $set: { entries, updatedAt: new Date() } }, true);
+    this.remember(tenantId, entries, Date.now());
+  }
+  private remember(tenantId: string, entries: FaqEntry[], now: number): void {
+    if (this.cacheMs <= 0) return;
+    // One entry per tenant served; expired ones are dropped as the map grows.
+    if (this.cache.size >= 10_000) for (const [key, value] of this.cache) if (value.until <= now) this.cache.delete(key);
+    this.cache.set(tenantId, { entries, until: now + this.cacheMs });
   }
 }
 
