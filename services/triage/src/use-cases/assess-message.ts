@@ -1,4 +1,4 @@
-import type { Language } from '@careloop/i18n';
+import { SUPPORTED_LANGUAGES, type Language } from '@careloop/i18n';
 import type { Department } from '../domain/acuity';
 import type { EmergencyContacts, EmergencyNumbers } from '../domain/emergency-numbers';
 import type { Protocol } from '../domain/protocol';
@@ -26,7 +26,7 @@ export class AssessMessage {
   ) {}
 
   execute(text: string, language: Language, facilityId = ''): MessageAssessment {
-    const screening = this.library.screen.screen(text, language);
+    const screening = this.screenInAnyLanguage(text, language);
     const flags = screening.flags;
     return {
       screening,
@@ -38,6 +38,23 @@ export class AssessMessage {
       contacts: this.numbers.for(facilityId),
       redFlagVersion: this.library.screen.version,
     };
+  }
+
+  /**
+   * The conversation's language first; when it finds no red flag, the other languages too, so
+   * an English "chest pain" in a conversation routing took for Spanish (a tourist, a Spanish
+   * number) still escalates. Only exact terms count across languages: fuzzy matches in a
+   * language the patient is not writing in would raise false alarms.
+   */
+  private screenInAnyLanguage(text: string, language: Language): Screening {
+    const own = this.library.screen.screen(text, language);
+    if (own.emergency) return own;
+    for (const other of SUPPORTED_LANGUAGES) {
+      if (other === language) continue;
+      const flags = this.library.screen.screen(text, other).flags.filter((f) => f.evidence.every((e) => e.edits === 0));
+      if (flags.length > 0) return { ...own, language: other, flags, emergency: true };
+    }
+    return own;
   }
 }
 
