@@ -77,6 +77,14 @@ describe('language detection with other evidence', () => {
     expect(detectLanguage({ text: 'cancelar mi cita', phoneE164: '+34612345678' })).toMatchObject({ language: 'es', source: 'phone' });
   });
 
+  it('prefers what earlier messages said to the phone’s country when the text hesitates', () => {
+    // Greeted in English from a Spanish number; the next message says nothing clear.
+    expect(detectLanguage({ text: 'ok', phoneE164: '+34612345678' })).toMatchObject({ language: 'es', source: 'phone' });
+    expect(detectLanguage({ text: 'ok', phoneE164: '+34612345678', earlier: 'en' })).toMatchObject({ language: 'en', source: 'earlier' });
+    // A clear text still wins over earlier messages.
+    expect(detectLanguage({ text: 'Hola, quiero pedir una cita para mañana', phoneE164: '+34612345678', earlier: 'en' })).toMatchObject({ language: 'es' });
+  });
+
   it('defaults to English with nothing to go on', () => {
     expect(detectLanguage({ text: '👍' })).toEqual({ language: 'en', confidence: 0.1, source: 'default' });
     expect(detectLanguage({ text: '', phoneE164: '+80012345678' })).toMatchObject({ language: 'en', source: 'default' });

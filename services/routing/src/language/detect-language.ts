@@ -4,7 +4,7 @@ import { greetingLanguage } from './greeting-lexicon';
 import { phoneLanguage } from './phone-language';
 import { guessLanguage } from './statistical-detector';
 
-export type LanguageSource = 'recorded' | 'greeting' | 'detector' | 'phone' | 'default';
+export type LanguageSource = 'recorded' | 'greeting' | 'detector' | 'earlier' | 'phone' | 'default';
 
 export interface LanguageDetection {
   readonly language: Language;
@@ -19,6 +19,8 @@ export interface LanguageEvidence {
   readonly phoneE164?: string;
   /** The language already on the patient's record (their choice, or an earlier detection). */
   readonly recorded?: Language;
+  /** A language read from this patient's earlier messages (a greeting, a confident detection). */
+  readonly earlier?: Language;
 }
 
 // Below this share of the detector's scores, the text alone is a coin toss and the phone's
@@ -33,8 +35,9 @@ const LETTER = /\p{L}/gu;
  * 2. a short greeting-like message from the lexicon ("Hola", "Guten Tag", "Merhaba", "Привет");
  * 3. Cyrillic script → Russian (the only supported Cyrillic language);
  * 4. the statistical detector, when it is clearly sure;
- * 5. the phone number's country (see phone-language.ts for multilingual countries);
- * 6. the detector's unsure guess, if there was one; then English.
+ * 5. what the patient's earlier messages said (they greeted in English from a Spanish number);
+ * 6. the phone number's country (see phone-language.ts for multilingual countries);
+ * 7. the detector's unsure guess, if there was one; then English.
  */
 export function detectLanguage(input: LanguageEvidence): LanguageDetection {
   if (input.recorded !== undefined) return { language: input.recorded, confidence: 1, source: 'recorded' };
@@ -48,6 +51,8 @@ export function detectLanguage(input: LanguageEvidence): LanguageDetection {
 
   const guess = letters >= 3 ? guessLanguage(input.text) : undefined;
   if (guess !== undefined && guess.confidence >= CONFIDENT_SHARE) return { language: guess.language, confidence: round(guess.confidence * 0.9), source: 'detector' };
+
+  if (input.earlier !== undefined) return { language: input.earlier, confidence: 0.7, source: 'earlier' };
 
   const fromPhone = input.phoneE164 === undefined ? undefined : phoneLanguage(input.phoneE164);
   if (fromPhone !== undefined) {

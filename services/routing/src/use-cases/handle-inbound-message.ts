@@ -329,8 +329,10 @@ export class HandleInboundMessage {
     const body = textOf(message);
     // Detection runs on the first messages only, until the patient chose or a confident guess exists.
     if (!created && contact.language && isLanguage(contact.language) && (body === undefined || body.trim().length < 12)) return contact.language;
-    // No `recorded` here: a detected (not chosen) language may still be corrected by a longer message.
-    const detected = detectLanguage({ text: body ?? '', ...(identity.phoneE164 ? { phoneE164: identity.phoneE164 } : {}) });
+    // No `recorded` here: a detected (not chosen) language may still be corrected by a longer
+    // message; but what earlier messages said outranks the phone's country.
+    const earlier = !created && contact.language && isLanguage(contact.language) && ['greeting', 'detector', 'earlier'].includes(contact.languageSource ?? '') ? contact.language : undefined;
+    const detected = detectLanguage({ text: body ?? '', ...(identity.phoneE164 ? { phoneE164: identity.phoneE164 } : {}), ...(earlier ? { earlier } : {}) });
     if (detected.language !== contact.language) await this.deps.contacts.setLanguage(tenantId, contact.id, detected.language, detected.source);
     return detected.language;
   }
