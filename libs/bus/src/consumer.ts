@@ -141,6 +141,23 @@ export class KafkaEventConsumer implements EventConsumer {
     if (!handler) return;
     const alive = () => !this.stopping && payload.isRunning() && !payload.isStale();
     const heartbeat = () => payload.heartbeat();
+    // kafkajs heartbeats only when asked: a record whose handler takes longer than the session
+    // timeout (a send paced for seconds, a slow store) would cost the member its partitions and
+    // stop the whole group while it rejoins. So heartbeat on a timer while the batch runs
+    // (kafkajs sends at most one per heartbeatInterval); a failure means a rebalance, which
+    // alive() notices.
+    const beating = setInterval(() => {
+      heartbeat().catch(() => undefined);
+    }, 1_000);
+    try {
+      await this.handleBatchRecords(payload, handler, alive, heartbeat);
+    } finally {
+      clearInterval(beating);
+    }
+  }
+
+  private async handleBatchRecords(payload: EachBatchPayload, handler: TopicHandler, alive: () => boolean, heartbeat: () => Promise<void>): Promise<void> {
+    const { batch } = payload;
     const alreadyDone = await this.findProcessed(batch.messages);
     const handle = (message: KafkaMessage) => this.handleRecord(handler, batch.topic, batch.partition, message, alreadyDone, alive, heartbeat);
     try {

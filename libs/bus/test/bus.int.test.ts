@@ -273,6 +273,31 @@ describe('KafkaEventBus against a real Kafka broker', () => {
     expect(undecodable?.letter.originalValue.toString()).toBe('not an envelope');
     await consumer.stop();
   });
+
+  it('keeps its group membership while one handler runs longer than the session timeout (no rebalance, no second delivery)', async () => {
+    const definition = await provisioned('slow-handler');
+    const calls = new Map<string, number>();
+    const consumer = bus.consumer({
+      group: uniqueName('slow-group'),
+      // The broker's smallest session timeout (group.min.session.timeout.ms), and a handler that takes 1.5 times it.
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 1_000,
+      handlers: [
+        on(definition, async (event) => {
+          calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
+          if (event.payload.messageId === 'wamid.slow') await sleep(9_000);
+        }),
+      ],
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    const slow = await bus.publish(definition, textMessage('wamid.slow', 'slow'), { key: 'k', tenantId: 'tenant-a' });
+    const next = await bus.publish(definition, textMessage('wamid.next', 'next'), { key: 'k', tenantId: 'tenant-a' });
+    await waitFor('both events handled', () => (calls.has(next.id) ? true : undefined), 60_000);
+    // A lost membership would have the uncommitted slow event delivered again after the rejoin.
+    await sleep(8_000);
+    expect([calls.get(slow.id), calls.get(next.id)]).toEqual([1, 1]);
+  }, 90_000);
 });
 
 async function readTopic(topic: string, count: number): Promise<{ value: Buffer; headers: Record<string, string> }[]> {
