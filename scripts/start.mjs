@@ -11,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDependencies, ensureInfrastructure, log, root } from './lib/workspace.mjs';
-import { seedDemoEhr } from './lib/demo-ehr.mjs';
 
 const started = Date.now();
 const keepInfra = process.argv.includes('--keep-infra');
@@ -179,7 +178,12 @@ try {
   if (simulator) console.log('  simulator http://127.0.0.1:4010  (WhatsApp Cloud API stand-in; see README "Talk to it as a patient")');
   if (services.length === 0) console.log('  (no services yet: only the infrastructure runs)');
   console.log('\nCtrl-C stops everything.\n');
-  if (services.some((s) => s.name === 'crm-sync')) await seedDemoEhr(base);
+  if (services.some((s) => s.name === 'crm-sync')) {
+    // Imported here, not at the top: it uses npm packages, which a fresh clone has only once
+    // ensureDependencies() has run.
+    const { seedDemoEhr } = await import('./lib/demo-ehr.mjs');
+    await seedDemoEhr(base);
+  }
 } catch (error) {
   log(error instanceof Error ? error.message : String(error));
   await stopAll();
