@@ -37,7 +37,7 @@ import { RefillRequests } from './adapters/refill-requests';
 import { DEFAULT_REFILL_POLICY } from './domain/refill-policy';
 import { FollowRefillStatus } from './use-cases/follow-refill-status';
 import { RequestRefill } from './use-cases/request-refill';
-import { CrmChangeFeed } from './adapters/crm-change-feed';
+import { CrmChangeFeed, RedisChangeNumbers } from './adapters/crm-change-feed';
 import { crmPullRouter } from './adapters/http/crm-pull-api';
 import { TriageClient } from './adapters/triage-client';
 import { PullCrmChanges } from './use-cases/pull-crm-changes';
@@ -147,7 +147,7 @@ export const crmSyncService = defineService({
 
     // Generic CRMs' pull API: the tenant's appointment and contact changes, numbered, behind a
     // signed GET. Recorded by a group of its own, so a stuck EHR write never delays the feed.
-    const changeFeed = new CrmChangeFeed(mongo, cipher, config.CRM_PULL_GAP_WAIT_MS);
+    const changeFeed = new CrmChangeFeed(mongo, cipher, new RedisChangeNumbers(redis), config.CRM_PULL_GAP_WAIT_MS);
     await changeFeed.init();
     const recordChanges = new RecordCrmChanges(registry, changeFeed);
     const changeRecorder = bus.consumer({

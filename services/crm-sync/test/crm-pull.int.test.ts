@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AppointmentChangeKind, Channel, ConsentState, crmApi, PatientResponse } from '@careloop/contracts';
-import { connectMongo, FieldCipher } from '@careloop/store';
+import { connectMongo, connectRedis, FieldCipher } from '@careloop/store';
 import { infraEnv, uniqueName, waitFor } from '@careloop/testing';
-import { CrmChangeFeed } from '../src/adapters/crm-change-feed';
+import { CrmChangeFeed, RedisChangeNumbers } from '../src/adapters/crm-change-feed';
 import { pullSignature, type PullResponse } from '../src/use-cases/pull-crm-changes';
 import { changed, snapshot } from './support/connection';
 import { startCrmSync, type CrmSyncUnderTest } from './support/harness';
@@ -86,21 +86,21 @@ describe('a generic CRM pulling contact and appointment changes from crm-sync’
   });
 });
 
-describe('the change feed’s numbering in FerretDB', () => {
-  it('a page stops before a number taken but not yet stored, until the change after it is older than the gap wait', async () => {
+describe('the change feed’s numbering (FerretDB, Redis)', () => {
+  it('a page stops before a number taken but not yet stored until the gap wait has passed; a lost counter catches up', async () => {
     const connection = await connectMongo({ uri: infraEnv().MONGODB_URI, dbName: uniqueName('crm_feed_test').replace(/-/g, '_') });
+    const redis = await connectRedis({ url: infraEnv().REDIS_URL, keyPrefix: `${uniqueName('crm-feed')}:` });
     try {
       let now = Date.now();
       const cipher = new FieldCipher([{ id: 's1', key: randomBytes(32) }], [{ id: 'b1', key: randomBytes(32) }]);
-      const feed = new CrmChangeFeed(connection, cipher, 10_000, () => now);
+      const numbers = new RedisChangeNumbers(redis);
+      const feed = new CrmChangeFeed(connection, cipher, numbers, 10_000, () => now);
       await feed.init();
       const tenant = uniqueName('tenant');
       await feed.append(tenant, 'appointment/a/1', 'appointment', { n: 1 });
       await feed.append(tenant, 'appointment/a/1', 'appointment', { n: 1 }); // the same change: one number
-      // Another replica took number 2 and has not stored its change yet: take it here by hand.
-      await connection.collection('crm_change_counters').updateOne({ _id: tenant as never }, { $inc: { seq: 1 } });
+      await numbers.next(tenant); // another replica took number 2 and has not stored its change yet
       await feed.append(tenant, 'appointment/a/3', 'appointment', { n: 3 });
-      expect(await feed.latest(tenant)).toBe(3);
 
       const early = await feed.after(tenant, 0, 10);
       expect(early.changes.map((c) => c.seq)).toEqual([1]);
@@ -109,10 +109,49 @@ describe('the change feed’s numbering in FerretDB', () => {
       const late = await feed.after(tenant, 1, 10);
       expect(late.changes.map((c) => [c.seq, c.view])).toEqual([[3, { n: 3 }]]);
       expect(late.hasMore).toBe(false);
+
+      // Redis lost the counter: the next number it hands out (1) is taken; the feed catches up.
+      await redis.del(`crm-changes:seq:${tenant}`);
+      expect(await feed.isAhead(tenant, 3)).toBe(false);
+      await feed.append(tenant, 'appointment/a/4', 'appointment', { n: 4 });
+      expect((await feed.after(tenant, 3, 10)).changes.map((c) => [c.seq, c.view])).toEqual([[4, { n: 4 }]]);
+      expect(await feed.isAhead(tenant, 5)).toBe(true);
       expect(await feed.after(uniqueName('tenant'), 0, 10)).toEqual({ changes: [], hasMore: false });
     } finally {
       await connection.dropDatabase().catch(() => undefined);
       await connection.close();
+      redis.disconnect();
+    }
+  });
+
+  it('concurrent writers never store two changes under one number, and every change is paged once', async () => {
+    const connection = await connectMongo({ uri: infraEnv().MONGODB_URI, dbName: uniqueName('crm_feed_test').replace(/-/g, '_') });
+    const redis = await connectRedis({ url: infraEnv().REDIS_URL, keyPrefix: `${uniqueName('crm-feed')}:` });
+    try {
+      const cipher = new FieldCipher([{ id: 's1', key: randomBytes(32) }], [{ id: 'b1', key: randomBytes(32) }]);
+      let now = Date.now();
+      const feed = new CrmChangeFeed(connection, cipher, new RedisChangeNumbers(redis), 10_000, () => now);
+      await feed.init();
+      const tenant = uniqueName('tenant');
+      // Eight writers, 200 changes, each recorded twice (redeliveries racing the first delivery).
+      await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+        for (let i = w; i < 200; i += 8) await Promise.all([feed.append(tenant, `appointment/a${i}/1`, 'appointment', { i }), feed.append(tenant, `appointment/a${i}/1`, 'appointment', { i })]);
+      }));
+      // A racing duplicate leaves its number unused: pages pass such gaps once the wait is over.
+      now += 10_001;
+      const seen: number[] = [];
+      let cursor = 0;
+      for (let round = 0; round < 50; round++) {
+        const page = await feed.after(tenant, cursor, 64);
+        seen.push(...page.changes.map((c) => (c.view as { i: number }).i));
+        cursor = page.changes.at(-1)?.seq ?? cursor;
+        if (!page.hasMore) break;
+      }
+      expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    } finally {
+      await connection.dropDatabase().catch(() => undefined);
+      await connection.close();
+      redis.disconnect();
     }
   });
 });

@@ -24,8 +24,8 @@ class ListFeed {
     const rest = this.changes.filter((c) => c.seq > cursor);
     return Promise.resolve({ changes: rest.slice(0, limit), hasMore: rest.length > limit });
   }
-  latest(): Promise<number> {
-    return Promise.resolve(this.changes.at(-1)?.seq ?? 0);
+  isAhead(_t: string, cursor: number): Promise<boolean> {
+    return Promise.resolve(cursor > (this.changes.at(-1)?.seq ?? 0));
   }
 }
 

@@ -1,10 +1,11 @@
 import { Schema, type Connection } from 'mongoose';
-import { ensureCollection, modelFor, TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
+import { ensureCollection, modelFor, TenantRepository, tenantGuard, type FieldCipher, type Redis, type TenantOwned } from '@careloop/store';
 import type { CrmChangeType } from '../domain/crm-change-view';
 
 interface ChangeRecord extends TenantOwned {
   /** tenant/change key (appointment and version, contact, purpose and time): a republished change is one. */
   _id: string;
+  /** Unique per tenant (index): a number handed out twice is refused, never stored twice. */
   seq: number;
   recordedAt: Date;
   type: CrmChangeType;
@@ -12,21 +13,51 @@ interface ChangeRecord extends TenantOwned {
   viewSealed: string;
 }
 
-interface CounterRecord {
-  _id: string;
-  tenantId: string;
-  seq: number;
-}
-
 const schema = new Schema<ChangeRecord>(
   { _id: String, tenantId: { type: String, required: true }, seq: Number, recordedAt: Date, type: String, viewSealed: String },
   { versionKey: false, collection: 'crm_changes' },
 );
 schema.plugin(tenantGuard);
-schema.index({ tenantId: 1, seq: 1 });
-const counterSchema = new Schema<CounterRecord>({ _id: String, tenantId: String, seq: Number }, { versionKey: false, collection: 'crm_change_counters' });
+schema.index({ tenantId: 1, seq: 1 }, { unique: true });
 
 const FIELD = 'crm_changes.view';
+const NUMBER_ATTEMPTS = 5;
+
+/** Hands out each tenant's change numbers, in order. */
+export interface ChangeNumbers {
+  next(tenantId: string): Promise<number>;
+  /** The last number handed out (0: none, or forgotten). */
+  current(tenantId: string): Promise<number>;
+  /** Never hand out `n` or lower again (after the counter was lost). */
+  raiseTo(tenantId: string, n: number): Promise<void>;
+}
+
+const RAISE = "local v = tonumber(redis.call('GET', KEYS[1]) or '0') if tonumber(ARGV[1]) > v then redis.call('SET', KEYS[1], ARGV[1]) end return 1";
+
+/**
+ * Redis INCR: atomic across replicas. (FerretDB's $inc is not: 200 concurrent increments of one
+ * document gave 69 distinct values here.) A counter Redis lost is caught up from the store the
+ * first time a number it hands out is refused as taken.
+ */
+export class RedisChangeNumbers implements ChangeNumbers {
+  constructor(private readonly redis: Redis) {}
+
+  next(tenantId: string): Promise<number> {
+    return this.redis.incr(this.key(tenantId));
+  }
+
+  async current(tenantId: string): Promise<number> {
+    return Number((await this.redis.get(this.key(tenantId))) ?? 0);
+  }
+
+  async raiseTo(tenantId: string, n: number): Promise<void> {
+    await this.redis.eval(RAISE, 1, this.key(tenantId), String(n));
+  }
+
+  private key(tenantId: string): string {
+    return `crm-changes:seq:${tenantId}`;
+  }
+}
 
 export interface CrmChange {
   readonly seq: number;
@@ -41,44 +72,57 @@ export interface CrmChangePage {
   readonly hasMore: boolean;
 }
 
+export class ChangeNumberingError extends Error {
+  override readonly name = 'ChangeNumberingError';
+}
+
 /**
  * The changes a tenant's CRMs pull (appointments, contacts), numbered per tenant in the order
- * crm-sync recorded them. A number is taken ($inc) before its change is written, so two replicas
- * may write 8 before 7: a page stops at a missing number until it is `gapWaitMs` older than the
- * change after it (then it is taken as lost: a replica died between the two steps). No sweep yet,
- * like the sync journal.
+ * crm-sync recorded them. A number is taken before its change is written, so two replicas may
+ * store 8 before 7: a page stops at a missing number until it is `gapWaitMs` older than the
+ * change after it (then it is taken as lost: a replica died between the two steps, or two
+ * replicas recorded the same change at once). No sweep yet, like the sync journal.
  */
 export class CrmChangeFeed extends TenantRepository<ChangeRecord> {
-  private readonly counters;
-
   constructor(
     connection: Connection,
     private readonly cipher: FieldCipher,
+    private readonly numbers: ChangeNumbers,
     private readonly gapWaitMs: number,
     private readonly now: () => number = Date.now,
   ) {
     super(modelFor<ChangeRecord>(connection, 'CrmChange', schema));
-    this.counters = modelFor<CounterRecord>(connection, 'CrmChangeCounter', counterSchema);
   }
 
   async init(): Promise<void> {
-    await Promise.all([ensureCollection(this.model), ensureCollection(this.counters)]);
+    await ensureCollection(this.model);
     await this.model.createIndexes();
   }
 
   async append(tenantId: string, changeKey: string, type: CrmChangeType, view: Record<string, unknown>): Promise<void> {
     const _id = `${tenantId}/${changeKey}`;
     if (await this.findOneScoped(tenantId, { _id })) return; // seen (a redelivery or a republish): numbered already
-    const counter = await this.counters.findOneAndUpdate({ _id: tenantId, tenantId }, { $inc: { seq: 1 } }, { new: true, upsert: true }).lean<CounterRecord | null>().exec();
-    if (!counter) throw new Error('change counter upsert returned nothing');
     const viewSealed = this.cipher.encrypt(JSON.stringify(view), { tenantId, field: FIELD });
-    await this.updateOneScoped(tenantId, { _id }, { $setOnInsert: { seq: counter.seq, recordedAt: new Date(this.now()), type, viewSealed } }, true);
+    for (let attempt = 1; attempt <= NUMBER_ATTEMPTS; attempt++) {
+      const seq = await this.numbers.next(tenantId);
+      try {
+        await this.insertScoped(tenantId, { _id, seq, recordedAt: new Date(this.now()), type, viewSealed });
+        return;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // The same change recorded at this moment elsewhere: it is there (this number stays a gap).
+        if (await this.findOneScoped(tenantId, { _id })) return;
+        // The number was taken already: the counter was lost. Catch up with what is stored.
+        await this.numbers.raiseTo(tenantId, await this.storedLatest(tenantId));
+      }
+    }
+    throw new ChangeNumberingError(`no free change number after ${NUMBER_ATTEMPTS} attempts`);
   }
 
-  /** The last number handed out for the tenant (0: none yet). */
-  async latest(tenantId: string): Promise<number> {
-    const counter = await this.counters.findOne({ _id: tenantId, tenantId }).lean<CounterRecord>().exec();
-    return counter?.seq ?? 0;
+  /** Whether a cursor is beyond anything this feed numbered (not one it returned). */
+  async isAhead(tenantId: string, cursor: number): Promise<boolean> {
+    if (cursor <= (await this.numbers.current(tenantId))) return false;
+    return cursor > (await this.storedLatest(tenantId));
   }
 
   async after(tenantId: string, cursor: number, limit: number): Promise<CrmChangePage> {
@@ -94,4 +138,13 @@ export class CrmChangeFeed extends TenantRepository<ChangeRecord> {
     }
     return { changes, hasMore: false };
   }
+
+  private async storedLatest(tenantId: string): Promise<number> {
+    const [last] = await this.findScoped(tenantId, {}, { sort: { seq: -1 }, limit: 1 });
+    return last?.seq ?? 0;
+  }
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }

@@ -47,7 +47,7 @@ export interface PullResponse {
 export interface PullPorts {
   /** Read from the store, not the registry's cache: unauthenticated callers must not fill it. */
   connector(tenantId: string, connectorId: string): Promise<Connector | undefined>;
-  readonly feed: { after(tenantId: string, cursor: number, limit: number): Promise<CrmChangePage>; latest(tenantId: string): Promise<number> };
+  readonly feed: { after(tenantId: string, cursor: number, limit: number): Promise<CrmChangePage>; isAhead(tenantId: string, cursor: number): Promise<boolean> };
   readonly now?: () => number;
 }
 
@@ -75,7 +75,7 @@ export class PullCrmChanges {
     if (cursor === undefined) throw new PullBadRequestError('after must be a cursor this endpoint returned');
     const limit = req.limit === undefined || req.limit === '' ? DEFAULT_PAGE : typeof req.limit === 'string' && /^\d{1,4}$/.test(req.limit) ? Number(req.limit) : NaN;
     if (!(limit >= 1 && limit <= MAX_PAGE)) throw new PullBadRequestError(`limit must be between 1 and ${MAX_PAGE}`);
-    if (cursor > (await this.ports.feed.latest(req.tenantId))) throw new PullBadRequestError('after is ahead of this feed (not a cursor it returned)');
+    if (await this.ports.feed.isAhead(req.tenantId, cursor)) throw new PullBadRequestError('after is ahead of this feed (not a cursor it returned)');
     const page = await this.ports.feed.after(req.tenantId, cursor, limit);
     const template = connector.webhookTemplate;
     const changes = page.changes.map((c) => ({ cursor: String(c.seq), type: c.type, recordedAt: c.recordedAt.toISOString(), body: pulledBody(c.type, template, c.view) }));
