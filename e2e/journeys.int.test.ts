@@ -23,10 +23,11 @@ import { Catalog as TriageCatalog } from '@careloop/triage/i18n/catalog';
 import { Catalog as SchedulingCatalog } from '@careloop/scheduling/i18n/catalog';
 import { Catalog as RemindersCatalog } from '@careloop/reminders/i18n/catalog';
 import { Catalog as SurveyCatalog } from '@careloop/analytics/i18n/catalog';
+import { Catalog as EhrCatalog } from '@careloop/crm-sync/i18n/catalog';
 import { HOSPITAL_NAME, startPlatform, WHATSAPP_NUMBER, type Platform } from './support/platform';
 import { bodyOf, consentedPatient as consentedOn, expectMessage, GREETING } from './support/conversation';
 import { bookFrom, practitionerId, seedNetwork, whatsappRecipient, DEPARTMENTS, FACILITY_ID, FACILITY_NAME, MADRID } from './support/network';
-import { connectEhr, Ehr } from './support/ehr';
+import { connectEhr, Ehr, ehrPatient, finalReport } from './support/ehr';
 import { runDemo } from './support/demo-script';
 
 const routingText = RoutingCatalog.load();
@@ -34,6 +35,7 @@ const triageText = TriageCatalog.load();
 const schedulingText = SchedulingCatalog.load();
 const remindersText = RemindersCatalog.load();
 const surveyText = SurveyCatalog.load();
+const ehrText = EhrCatalog.load();
 const LANGUAGES = ['en', 'es', 'de', 'fr', 'tr', 'ru'] as const satisfies readonly Language[];
 /** "chest pain and sweating" as patients write it. */
 const CHEST_PAIN: Record<Language, string> = {
@@ -206,6 +208,109 @@ describe('patient journeys end to end', () => {
     const survey = await expectMessage(patient, (m) => m.listRows.some((r) => r.id.startsWith('survey:rate:')), 'the survey about the conversation');
     expect(bodyOf(survey)).toBe(surveyText.t('es', 'survey.ask.conversation'));
   });
+
+  it('9. lab results only after identity verification: the lab report comes as a document, imaging is announced with a booking, genetics is never mentioned; three wrong dates of birth lock the request for staff', async () => {
+    const supervisor = platform.agentToken({ sub: 'privacy-1', role: 'supervisor' });
+    const audit = async (patientId: string) =>
+      ((await platform.inbox(`/inbox/audit?resource=${encodeURIComponent(`patient:${patientId}`)}`, supervisor)).json['entries'] as { action: string; actor: string }[] | undefined) ?? [];
+    const patientIdOf = (fhirId: string) => patientIdFor({ tenantId: platform.tenantId, baseUrl: platform.fhirBaseUrl }, fhirId);
+    /** The patient's messages since the nth one. */
+    const since = (patient: SimulatedPatient, n: number) => patient.messages().slice(n);
+
+    // Rosa: in the EHR under her mobile, with a blood count (lab), a chest X-ray (imaging) and a genetic analysis (genetics).
+    const released = (async () => {
+      const rosa = await consentedSpanishPatient('Rosa');
+      const contactId = await platform.contactIdOf(rosa);
+      const record = await ehrPatient(ehr, { given: 'Rosa', family: 'Delgado', birthDate: '1984-05-17', phoneE164: `+${rosa.waId ?? ''}` });
+      const fhirId = record.id ?? '';
+      const cbc = await finalReport(ehr, fhirId, { section: 'LAB', code: '58410-2', name: 'Hemograma completo', daysAgo: 3, observations: [{ code: '718-7', name: 'Hemoglobina', value: 13.4, unit: 'g/dL', low: 12, high: 15.5 }] });
+      const xray = await finalReport(ehr, fhirId, { section: 'RAD', code: '36643-5', name: 'Radiografía de tórax', daysAgo: 2, conclusion: 'Sin hallazgos agudos.' });
+      const genetics = await finalReport(ehr, fhirId, { section: 'GE', code: '51969-4', name: 'Análisis genético', daysAgo: 1, conclusion: 'Variante de significado incierto.' });
+
+      await rosa.replyList('menu:results');
+      await expectMessage(rosa, (m) => bodyOf(m) === routingText.t('es', 'verify.dob.ask'), 'the question for the date of birth');
+      // Her date of birth as Spaniards write it; then this tenant's policy asks for a one-time code, sent with its authentication template.
+      await rosa.sendText('17/05/1984');
+      const code = await expectMessage(rosa, (m) => m.template?.name === 'careloop_verification_code', 'the one-time code (authentication template)');
+      await expectMessage(rosa, (m) => bodyOf(m) === routingText.t('es', 'verify.otp.ask'), 'the question for the code');
+      const digits = /\b(\d{6})\b/.exec(bodyOf(code))?.[1] ?? '';
+      expect(digits).toMatch(/^\d{6}$/);
+      const beforeCode = rosa.messages().length;
+      await rosa.sendText(digits);
+      await expectMessage(rosa, (m) => bodyOf(m) === routingText.t('es', 'verify.passed'), 'the identity confirmed');
+      const document = await expectMessage(rosa, (m) => m.type === 'document', 'the lab report as a document');
+      const announced = await receivedOrNext(rosa, (m) => m.buttons.some((b) => b.id.startsWith('sched:book:')), 'the imaging result announced with a booking button');
+
+      // The document: no PHI in its name or caption, a link that serves the PDF.
+      if (document.payload.type !== 'document') throw new Error(`a ${document.payload.type} message, not a document`);
+      expect(document.payload.document.filename).toBe('result.pdf');
+      expect(document.payload.document.caption).toBe(ehrText.t('es', 'results.document.caption'));
+      const link = document.payload.document.link ?? '';
+      expect(link.startsWith(`${platform.ehrDocumentsUrl}/ehr/documents/`)).toBe(true);
+      const pdf = await fetch(link);
+      expect(pdf.status).toBe(200);
+      expect(pdf.headers.get('content-type')).toBe('application/pdf');
+      expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      // The announcement: its date, a booking with general practice, no test name or finding.
+      const xrayDate = new Intl.DateTimeFormat('es', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(xray.effectiveDateTime ?? 0));
+      expect(bodyOf(announced)).toBe(ehrText.t('es', 'results.announce.body', { date: xrayDate }));
+      expect(announced.buttons).toEqual([{ id: 'sched:book:dept:general-practice', title: ehrText.t('es', 'results.announce.button') }]);
+      // Genetics: not a word, in any message since the code.
+      await settled(rosa);
+      const after = since(rosa, beforeCode);
+      expect(after.filter((m) => m.type === 'document' || m.buttons.some((b) => b.id.startsWith('sched:book:')))).toHaveLength(2);
+      expect(after.map((m) => m.text).join('\n')).not.toMatch(/genétic|Variante|Radiografía|Hemograma/i);
+
+      // The booking offer opens scheduling's dialogue in general practice.
+      await rosa.replyButton('sched:book:dept:general-practice');
+      await expectMessage(rosa, (m) => m.listRows.some((r) => r.id.startsWith('sched:pr:') || r.id.startsWith('sched:slot:')), 'general practice’s doctors or slots');
+
+      // Staff's audit trail: routing's side (code sent, passed) and crm-sync's (each result and what was done with it, by which rule).
+      const patientId = patientIdOf(fhirId);
+      const verification = await audit(patientId);
+      expect(verification.map((e) => e.action)).toEqual(['identity.verification.code_sent', 'identity.verification.passed:results']);
+      expect(verification.every((e) => e.actor === `contact:${contactId}`)).toBe(true);
+      const decisions = await platform.ehrAudit(patientId);
+      expect(Object.fromEntries(decisions.map((e) => [e.resource, [e.action, e.reason]]))).toEqual({
+        [`DiagnosticReport/${cbc.id ?? ''}`]: ['result.released.document', 'category:LAB'],
+        [`DiagnosticReport/${xray.id ?? ''}`]: ['result.announced', 'category:RAD'],
+        [`DiagnosticReport/${genetics.id ?? ''}`]: ['result.withheld', 'category:GE'],
+      });
+      expect(decisions.every((e) => e.contactId === contactId)).toBe(true);
+    })();
+
+    // Klaus, at the same time: three wrong dates of birth (German format) lock the request; staff see it at high priority.
+    const locked = (async () => {
+      const klaus = await consentedPatient('Klaus', 'de');
+      const contactId = await platform.contactIdOf(klaus);
+      const record = await ehrPatient(ehr, { given: 'Klaus', family: 'Becker', birthDate: '1962-09-03', phoneE164: `+${klaus.waId ?? ''}` });
+      await finalReport(ehr, record.id ?? '', { section: 'LAB', code: '2345-7', name: 'Glukose', daysAgo: 1, observations: [{ code: '2345-7', name: 'Glukose', value: 95, unit: 'mg/dL', low: 70, high: 99 }] });
+      await klaus.replyList('menu:results');
+      await expectMessage(klaus, (m) => bodyOf(m) === routingText.t('de', 'verify.dob.ask'), 'the question for the date of birth in German');
+      const first = klaus.messages().length;
+      for (const wrong of ['03.10.1962', '04.09.1962']) {
+        await klaus.sendText(wrong);
+        await expectMessage(klaus, (m) => bodyOf(m) === routingText.t('de', 'verify.dob.wrong'), `"${wrong}" does not match`);
+      }
+      await klaus.sendText('03.09.1963');
+      await expectMessage(klaus, (m) => bodyOf(m) === routingText.t('de', 'verify.locked'), 'the request locked');
+
+      const queued = await waitFor('the locked conversation in the staff queue', async () => {
+        const list = (await platform.inbox('/inbox/conversations?status=queued', supervisor)).json['conversations'] as { id: string; contactId: string; priority: number }[];
+        return list.find((c) => c.contactId === contactId);
+      }, 30_000);
+      expect(queued.priority).toBe(2); // high
+      const patientId = patientIdOf(record.id ?? '');
+      const trail = await audit(patientId);
+      expect(trail.map((e) => e.action)).toEqual(['identity.verification.failed', 'identity.verification.failed', 'identity.verification.failed', 'identity.verification.locked']);
+      expect(trail.every((e) => e.actor === `contact:${contactId}`)).toBe(true);
+      // Nothing of his record reached the chat, and the EHR's side recorded no release.
+      expect(since(klaus, first).some((m) => m.type === 'document' || m.template !== undefined)).toBe(false);
+      expect(await platform.ehrAudit(patientId)).toEqual([]);
+    })();
+
+    await Promise.all([released, locked]);
+  }, 180_000);
 
   it('11. "STOP" ends all messaging but its confirmation, in every language', async () => {
     const stopped = await Promise.all(

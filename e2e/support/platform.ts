@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { startSimulator, type CloudApiSimulator, type SimulatedPatient } from '@careloop/cloud-api-simulator';
+import { createServer } from 'node:net';
+import { startSimulator, type CloudApiSimulator, type SimulatedPatient, type TemplateDefinition } from '@careloop/cloud-api-simulator';
 import { createLogger } from '@careloop/observability';
 import type { z } from 'zod';
 import { promiseClient, startService, type PromiseClient, type ServiceDefinition } from '@careloop/service-kit';
@@ -8,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Channel, crmApi, remindersApi, schedulingApi, Topics, type ConsentChanged } from '@careloop/contracts';
 import { analyticsService } from '@careloop/analytics/service';
 import { crmSyncService } from '@careloop/crm-sync/service';
+import { EhrAudit, type EhrAuditEntry } from '@careloop/crm-sync/adapters/ehr-audit';
 import { remindersService } from '@careloop/reminders/service';
 import { gatewayService } from '@careloop/gateway/service';
 import { routingService } from '@careloop/routing/service';
@@ -15,6 +17,7 @@ import { issueAgentToken } from '@careloop/routing/adapters/http/agent-auth';
 import { schedulingService } from '@careloop/scheduling/service';
 import { triageService } from '@careloop/triage/service';
 import { waitForConsumersCaughtUp } from './catch-up';
+import { resultsPolicy } from './ehr';
 
 /** The hospital's WhatsApp number in the simulator, served by gateway for this run's tenant. */
 export const WHATSAPP_NUMBER = '1000001';
@@ -41,7 +44,24 @@ const CONSUMER_GROUPS = [
   'analytics.surveys',
   'analytics.survey-turns',
   'crm-sync.out',
+  'crm-sync.ehr-turns',
 ];
+const LANGUAGES = ['en', 'es', 'de', 'fr', 'tr', 'ru'] as const;
+/**
+ * The tenant's approved templates the journeys' flows send (the simulator refuses any other,
+ * as Meta does): routing's one-time code (an authentication template: the code in the body and
+ * in the copy-code button) and crm-sync's refill update (no parameters, no clinical detail).
+ */
+const TEMPLATES: readonly TemplateDefinition[] = LANGUAGES.flatMap((language): TemplateDefinition[] => [
+  {
+    name: 'careloop_verification_code',
+    language,
+    category: 'authentication',
+    body: '*{{1}}* is your verification code. For your security, do not share this code.',
+    buttons: [{ type: 'url', text: 'Copy code', url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code={{1}}' }],
+  },
+  { name: 'careloop_request_update', language, category: 'utility', body: 'There is an update on your request. Reply to this message to see it.' },
+]);
 /** How long the consumer groups may take to get their partitions before the platform counts as failed to start. */
 const CATCH_UP_MS = 120_000;
 
@@ -62,6 +82,10 @@ export interface Platform {
   readonly crmSync: CrmSyncApi;
   /** The EHR: the real FHIR R4 server crm-sync's connectors reach. */
   readonly fhirBaseUrl: string;
+  /** Where crm-sync serves result PDFs (`EHR_DOCUMENT_BASE_URL`): document links start with it. */
+  readonly ehrDocumentsUrl: string;
+  /** crm-sync's audit of what the chat did with a patient's results (its `ehr_audit`, read as a privacy officer would). */
+  ehrAudit(patientId: string): Promise<EhrAuditEntry[]>;
   /** The hospital's WhatsApp number as the services name it (endpoint of bookings and plans). */
   readonly endpoint: { readonly channel: Channel; readonly endpointId: string; readonly displayAddress: string; readonly accountId: string };
   patient(name: string, waId?: string): SimulatedPatient;
@@ -123,6 +147,7 @@ export async function startPlatform(): Promise<Platform> {
     verifyToken: VERIFY_TOKEN,
     phoneNumbers: [{ id: WHATSAPP_NUMBER, displayPhoneNumber: '+34 910 000 001' }],
     autoRead: true,
+    templates: TEMPLATES,
   });
   const started: Running[] = [];
   const envOf = new Map<string, Record<string, string>>();
@@ -155,7 +180,12 @@ export async function startPlatform(): Promise<Platform> {
       SCHEDULING_HORIZON_DAYS: '3',
     });
     const fhirHost = new URL(infra.FHIR_BASE_URL).host;
+    // A fixed HTTP port: result links name it (EHR_DOCUMENT_BASE_URL) before crm-sync listens.
+    const ehrDocumentsUrl = `http://127.0.0.1:${await freePort()}`;
     const crmSync = await start(crmSyncService, {
+      HTTP_PORT: new URL(ehrDocumentsUrl).port,
+      EHR_DOCUMENT_BASE_URL: ehrDocumentsUrl,
+      EHR_RESULTS_POLICY: JSON.stringify(resultsPolicy(tenantId)),
       SCHEDULING_GRPC_ADDRESS: `127.0.0.1:${scheduling.grpcPort ?? 0}`,
       // The local FHIR server is on loopback: allowed explicitly, as npm start's local.env does.
       CRM_ALLOWED_HOSTS: fhirHost,
@@ -165,11 +195,12 @@ export async function startPlatform(): Promise<Platform> {
     });
     const routing = await start(routingService, {
       AGENT_JWT_SECRET,
-      ROUTING_AVAILABLE_SKILLS: 'scheduling,triage,reminders,survey',
+      ROUTING_AVAILABLE_SKILLS: 'scheduling,triage,reminders,survey,ehr',
       ROUTING_HOSPITAL_NAMES: JSON.stringify({ [tenantId]: HOSPITAL_NAME }),
       ROUTING_SLA_CHECK_MS: '1000',
-      // Identity verification's patient lookup.
-      ROUTING_CRM_SYNC_GRPC_ADDRESS: `127.0.0.1:${crmSync.grpcPort ?? 0}`,
+      // Identity verification's patient lookup, then a one-time code (this tenant's policy asks for one).
+      CRM_SYNC_GRPC_ADDRESS: `127.0.0.1:${crmSync.grpcPort ?? 0}`,
+      ROUTING_VERIFICATION_OTP_TENANTS: tenantId,
     });
     const triage = await start(triageService, { TRIAGE_FACILITIES: JSON.stringify({ [FACILITY]: { country: 'ES' } }) });
     const remindersRunning = await start(remindersService, {
@@ -206,6 +237,13 @@ export async function startPlatform(): Promise<Platform> {
       },
       crmSync: promiseClient<crmApi.CrmSyncServiceServer>(crmSyncClient, crmApi.CrmSyncServiceService),
       fhirBaseUrl: infra.FHIR_BASE_URL,
+      ehrDocumentsUrl,
+      ehrAudit: async (patientId) => {
+        const mongo = crmSync.context.mongo;
+        if (!mongo) throw new Error('crm-sync runs without MongoDB');
+        const entries = await new EhrAudit(mongo).forPatient(tenantId, patientId);
+        return entries.map((e) => ({ contactId: e.contactId, patientId: e.patientId, connectorId: e.connectorId, resource: e.resource, action: e.action, reason: e.reason, turnId: e.turnId, at: e.at }));
+      },
       endpoint: { channel: Channel.CHANNEL_WHATSAPP, endpointId: WHATSAPP_NUMBER, displayAddress: '', accountId: '' },
       patient: (name, waId) => sim.patient({ waId: waId ?? `34${Math.floor(600_000_000 + Math.random() * 99_999_999)}`, profileName: name, phoneNumberId: WHATSAPP_NUMBER }),
       contactIdOf: async (patient) => {
@@ -273,3 +311,16 @@ export type SchedulingApi = PromiseClient<schedulingApi.SchedulingServiceServer>
 export type RemindersApi = PromiseClient<remindersApi.RemindersServiceServer>;
 /** crm-sync's gRPC API as promises. */
 export type CrmSyncApi = PromiseClient<crmApi.CrmSyncServiceServer>;
+
+/** A free TCP port on loopback (for a service whose own URL must be known before it starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
