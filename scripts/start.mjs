@@ -157,10 +157,15 @@ try {
       '--pair-interval-ms', '1000',
     ], {});
   }
+  // crm-sync's local.env allows the local FHIR server at its default address; on other ports
+  // (CARELOOP_FHIR_PORT) the allow-list follows the server actually started.
+  const fhirHost = infra.FHIR_BASE_URL ? new URL(infra.FHIR_BASE_URL).host : '';
   for (const service of services) {
+    const own = { ...service.env };
+    if (service.name === 'crm-sync' && fhirHost) for (const key of ['CRM_ALLOWED_HOSTS', 'CRM_PRIVATE_HOSTS_ALLOWED']) if (own[key] === '127.0.0.1:18090') own[key] = fhirHost;
     startProcess(service.name, ['--require', 'tsx/cjs', '--require', instrumentation, service.main], {
       ...base,
-      ...service.env,
+      ...own,
       OTEL_SERVICE_NAME: service.name,
     });
   }

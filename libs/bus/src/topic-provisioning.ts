@@ -30,15 +30,35 @@ export function topicConfigs(definitions: readonly EventDefinition<unknown>[], s
   ]);
 }
 
-/** Creates whatever is missing; existing topics are left as they are. */
-export async function ensureTopics(admin: Admin, definitions: readonly EventDefinition<unknown>[], settings?: TopicSettings): Promise<void> {
+/** Creates whatever is missing (existing topics are left as they are), then waits for their leaders. */
+export async function ensureTopics(admin: Admin, definitions: readonly EventDefinition<unknown>[], settings?: TopicSettings, leaderTimeoutMs = 30_000): Promise<void> {
+  const wanted = topicConfigs(definitions, settings);
   const existing = new Set(await admin.listTopics());
-  const missing = topicConfigs(definitions, settings).filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return;
-  try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
-  } catch (error) {
-    // Another replica may have created them at the same moment.
-    if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+  const missing = wanted.filter((t) => !existing.has(t.topic));
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (error) {
+      // Another replica may have created them at the same moment.
+      if (!(error instanceof Error && /already exists/i.test(error.message))) throw error;
+    }
+  }
+  // A topic another service is creating at this moment is listed before its partitions have
+  // leaders; subscribing then fails ("This server does not host this topic-partition") —
+  // seen when npm start boots seven services on a fresh broker.
+  await waitForLeaders(admin, wanted.map((t) => t.topic), leaderTimeoutMs);
+}
+
+async function waitForLeaders(admin: Admin, topics: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 1_000)) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      if (metadata.length === topics.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`Kafka topics without a leader after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }
