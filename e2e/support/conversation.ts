@@ -37,9 +37,9 @@ export function expectMessage(patient: SimulatedPatient, predicate: (m: Received
   });
 }
 
-/** First contact through consent to the main menu, greeting in the patient's language. */
-export async function consentedPatient(platform: Platform, name: string, language: Language): Promise<SimulatedPatient> {
-  const patient = platform.patient(name, mobileFor(language));
+/** First contact through consent to the main menu, greeting in the patient's language (from `waId`, else a number of its country). */
+export async function consentedPatient(platform: Platform, name: string, language: Language, waId = mobileFor(language)): Promise<SimulatedPatient> {
+  const patient = platform.patient(name, waId);
   await patient.sendText(GREETING[language]);
   await expectMessage(patient, (m) => bodyOf(m) === routingText.t(language, 'consent.ask', { hospital: HOSPITAL_NAME }), `the consent question in ${language}`);
   await patient.replyButton('consent:accept');
