@@ -104,9 +104,13 @@ describe('one template set per service', () => {
   });
 
   it('drops every object of a disabled service', () => {
-    const objects = render(['services.triage.enabled=false']);
-    expect(objects.filter((o) => o.metadata?.name === 'careloop-triage')).toEqual([]);
+    const objects = render(['services.analytics.enabled=false']);
+    expect(objects.filter((o) => o.metadata?.name === 'careloop-analytics')).toEqual([]);
     expect(ofKind(objects, 'Deployment')).toHaveLength(6);
+  });
+
+  it('refuses to disable a service another one calls over gRPC, naming both', () => {
+    expect(() => render(['services.triage.enabled=false'])).toThrow('services.crm-sync.grpcClientOf lists triage, which is not enabled');
   });
 
   it('lets a service turn off what the defaults turn on (false overrides true)', () => {
@@ -319,8 +323,11 @@ describe('NetworkPolicy', () => {
     expect((grpcIngress?.from ?? []).map(component).sort()).toEqual(['crm-sync', 'reminders']);
     const inCluster = (service: string) => policy(defaults, service).egress.filter((r) => r.to?.[0]?.podSelector && !r.to[0].namespaceSelector);
     expect(inCluster('reminders').map((r) => [component(r.to?.[0]), r.ports[0]?.port])).toEqual([['scheduling', 50051]]);
-    expect(inCluster('crm-sync').map((r) => [component(r.to?.[0]), r.ports[0]?.port])).toEqual([['scheduling', 50051]]);
-    expect(inCluster('routing')).toEqual([]);
+    expect(inCluster('crm-sync').map((r) => [component(r.to?.[0]), r.ports[0]?.port])).toEqual([
+      ['scheduling', 50051],
+      ['triage', 50051],
+    ]);
+    expect(inCluster('routing').map((r) => [component(r.to?.[0]), r.ports[0]?.port])).toEqual([['crm-sync', 50051]]);
     // analytics serves gRPC but nobody declared calling it: no gRPC ingress at all.
     expect(policy(defaults, 'analytics').ingress.map((r) => r.ports[0]?.port)).toEqual([9090]);
     // Declaring a new caller opens both ends.
