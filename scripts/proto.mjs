@@ -47,6 +47,12 @@ function listFiles(dir) {
 }
 
 if (command === 'generate') {
+  if (!existsSync(buf)) {
+    console.error('buf is not installed: run `npm install` first (the generated code is left as it was)');
+    process.exit(1);
+  }
+  // Lint before removing anything: a proto error leaves the committed code in place.
+  runBuf(['lint', protoDir]);
   rmSync(genDir, { recursive: true, force: true });
   const base = genDir.endsWith(genRelative) ? genDir.slice(0, -genRelative.length) : root;
   generateInto(base);

@@ -316,6 +316,24 @@ describe('replay and patient lookup', () => {
     expect(byPhone.patients.find((p) => p.fhirId === child.id)).toMatchObject({ mrn: 'MRN-2', givenName: 'Leo', familyName: 'García', birthDate: '2015-09-10', connectorId: 'lookup' });
     const byMrn = await crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'mrn', value: 'MRN-1' } });
     expect(byMrn.patients.map((p) => p.fhirId)).toEqual([mother.id]);
+    // A verification re-reads its chosen record by reference, with the record's phones (mobile first, old ones left out).
+    const mobile = `+346${String(Math.floor(10_000_000 + Math.random() * 89_999_999))}`;
+    const moved = await fhir.create<Patient>({
+      resourceType: 'Patient',
+      identifier: [{ system: mrnSystem, value: 'MRN-3' }],
+      birthDate: '1971-01-30',
+      telecom: [
+        { system: 'phone', value: '+34910000000', use: 'work' },
+        { system: 'phone', value: '+34600000001', use: 'old' },
+        { system: 'email', value: 'x@example.org' },
+        { system: 'phone', value: mobile, use: 'mobile' },
+      ],
+    });
+    const byRef = await crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'ehrPatient', value: { connectorId: 'lookup', fhirId: moved.id ?? '' } } });
+    expect(byRef.patients.map((p) => [p.fhirId, p.birthDate, p.phonesE164])).toEqual([[moved.id, '1971-01-30', [mobile, '+34910000000']]]);
+    const elsewhere = await crm.rpc.lookupPatients({ tenantId: 'another-tenant', by: { $case: 'ehrPatient', value: { connectorId: 'lookup', fhirId: moved.id ?? '' } } });
+    expect(elsewhere.patients).toEqual([]);
+    await expect(crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'ehrPatient', value: { connectorId: 'lookup', fhirId: '../Patient' } } })).rejects.toThrow(/INVALID_ARGUMENT|FHIR id/);
     await expect(crm.rpc.lookupPatients({ tenantId: crm.tenantId, by: { $case: 'phoneE164', value: '600 123' } })).rejects.toThrow(/INVALID_ARGUMENT|E\.164/);
   });
 

@@ -41,6 +41,11 @@ export const routingSettings = z.object({
   ROUTING_VERIFICATION_LOCK_MS: setting.positiveInt(30 * 60_000),
   /** Date-of-birth attempts per hour, per contact and per patient. */
   ROUTING_VERIFICATION_ATTEMPTS_PER_HOUR: setting.positiveInt(10),
+  /**
+   * Whether a patient whose phone no record lists may verify with their hospital number (MRN),
+   * date of birth and a one-time code sent to the phone on the record.
+   */
+  ROUTING_VERIFICATION_BY_MRN: setting.boolean(true),
   /** Tenants whose policy asks for a one-time code after the date of birth, comma-separated. */
   ROUTING_VERIFICATION_OTP_TENANTS: z
     .string()

@@ -70,6 +70,7 @@ export const routingService = defineService({
       maxFailures: config.ROUTING_VERIFICATION_MAX_FAILURES,
       lockMs: config.ROUTING_VERIFICATION_LOCK_MS,
       attemptsPerHour: config.ROUTING_VERIFICATION_ATTEMPTS_PER_HOUR,
+      mrnLookup: config.ROUTING_VERIFICATION_BY_MRN,
       oneTimeCode: (tenantId: string) => config.ROUTING_VERIFICATION_OTP_TENANTS.has(tenantId),
       oneTimeCodeTemplate: config.ROUTING_VERIFICATION_OTP_TEMPLATE,
       oneTimeCodeTtlMs: config.ROUTING_VERIFICATION_OTP_TTL_MS,

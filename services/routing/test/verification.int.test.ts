@@ -7,10 +7,12 @@ import { bodyOf, startRouting, whatsappSender, WHATSAPP_NUMBER, type RoutingUnde
 
 /**
  * Stand-in for crm-sync's LookupPatients (another service's API, not infrastructure): the EHR's
- * patients per phone, as crm-sync would answer from the FHIR server.
+ * patients per phone and per hospital number, as crm-sync would answer from the FHIR server (a
+ * patient found by a phone lists that phone).
  */
 class CrmSyncStandIn {
   readonly patients = new Map<string, crmApi.PatientMatch[]>();
+  readonly byMrn = new Map<string, crmApi.PatientMatch>();
   private readonly server = new grpc.Server();
   address = '';
 
@@ -18,8 +20,21 @@ class CrmSyncStandIn {
     const standIn = new CrmSyncStandIn();
     const implementation: Pick<crmApi.CrmSyncServiceServer, 'lookupPatients'> = {
       lookupPatients: (call, callback) => {
-        const by = call.request.by;
-        callback(null, { patients: by?.$case === 'phoneE164' ? (standIn.patients.get(`${call.request.tenantId}|${by.value}`) ?? []) : [] });
+        const { tenantId, by } = call.request;
+        const withPhone = (phone: string) => (p: crmApi.PatientMatch) => ({ ...p, phonesE164: p.phonesE164.includes(phone) ? p.phonesE164 : [phone, ...p.phonesE164] });
+        const all = () => [
+          ...[...standIn.patients].filter(([k]) => k.startsWith(`${tenantId}|`)).flatMap(([k, list]) => list.map(withPhone(k.slice(tenantId.length + 1)))),
+          ...[...standIn.byMrn].filter(([k]) => k.startsWith(`${tenantId}|`)).map(([, p]) => p),
+        ];
+        const patients =
+          by?.$case === 'phoneE164'
+            ? (standIn.patients.get(`${tenantId}|${by.value}`) ?? []).map(withPhone(by.value))
+            : by?.$case === 'mrn'
+              ? [standIn.byMrn.get(`${tenantId}|${by.value}`)].filter((p) => p !== undefined)
+              : by?.$case === 'ehrPatient'
+                ? all().filter((p) => p.connectorId === by.value.connectorId && p.fhirId === by.value.fhirId).slice(0, 1)
+                : [];
+        callback(null, { patients });
       },
     };
     standIn.server.addService(crmApi.CrmSyncServiceService, implementation);
@@ -45,9 +60,9 @@ function answers0ContactId(list: readonly OutboundMessageCommand[]): string {
 const catalog = Catalog.load();
 const env = infraEnv();
 
-function patient(givenName: string, birthDate: string): crmApi.PatientMatch {
+function patient(givenName: string, birthDate: string, phonesE164: string[] = []): crmApi.PatientMatch {
   const fhirId = `p-${randomUUID().slice(0, 8)}`;
-  return { connectorId: 'ehr-1', fhirId, patientId: randomUUID(), mrn: '', givenName, familyName: 'García', birthDate, language: 'es' };
+  return { connectorId: 'ehr-1', fhirId, patientId: randomUUID(), mrn: '', givenName, familyName: 'García', birthDate, language: 'es', phonesE164 };
 }
 
 describe('identity verification (routing owns it, a skill asks for it)', () => {
@@ -230,5 +245,48 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
     const before = ehrTurns.received().length;
     expect(bodyOf((await answersFor(await other.text(code), turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.passed'));
     expect((await verifiedTurn(turn.contactId, before)).payload.verified?.patientId).toBe(elif.patientId);
+  });
+
+  it('a patient writing from a new number verifies with their hospital number, and the code goes to the phone on the record', async () => {
+    const sender = await consentedPatient('Inés');
+    const recordPhone = whatsappSender('old phone').phoneE164 ?? '';
+    const mrn = `HC-${randomUUID().slice(0, 6)}`;
+    const ines = { ...patient('Inés', '1966-09-21', [recordPhone]), mrn };
+    crm.byMrn.set(`${routing.tenantId}|${mrn}`, ines);
+
+    const { turn, answers } = await askResults(sender, 1);
+    expect(bodyOf(answers[0]!)).toBe(catalog.t('es', 'verify.mrn.ask'));
+    const contactId = turn.contactId;
+    expect(bodyOf((await answersFor(await routing.text(sender, 'no lo sé!'), contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.mrn.invalid'));
+    expect(bodyOf((await answersFor(await routing.text(sender, 'HC-000000'), contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.mrn.not_found'));
+    expect(bodyOf((await answersFor(await routing.text(sender, ` ${mrn} `), contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.dob.ask'));
+    const [code, ask] = await answersFor(await routing.text(sender, '21/09/1966'), contactId, 2);
+    // The code goes to the record's phone, not to the phone that writes; the patient is told which one by its last digits.
+    expect(code?.content?.$case).toBe('template');
+    expect(code?.to?.channelUserId).toBe(recordPhone.slice(1));
+    expect(ask?.to?.channelUserId).toBe(sender.channelUserId);
+    expect(bodyOf(ask!)).toBe(catalog.t('es', 'verify.otp.ask_record', { last: recordPhone.slice(-2) }));
+    const digits = code?.content?.$case === 'template' && code.content.value.components[0]?.parameters[0]?.value?.$case === 'text' ? code.content.value.components[0].parameters[0].value.value : '';
+    expect(digits).toMatch(/^\d{6}$/);
+    const before = ehrTurns.received().length;
+    expect(bodyOf((await answersFor(await routing.text(sender, digits), contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.passed'));
+    expect((await verifiedTurn(contactId, before)).payload.verified?.patientId).toBe(ines.patientId);
+    const supervisor = routing.token({ id: 'privacy-1', role: 'supervisor' });
+    const { json: audit } = await routing.api(`/inbox/audit?resource=${encodeURIComponent(`patient:${ines.patientId}`)}`, supervisor);
+    expect((audit['entries'] as { action: string }[]).map((e) => e.action)).toEqual(['identity.verification.code_sent_to_record', 'identity.verification.passed:results']);
+    const { json: misses } = await routing.api(`/inbox/audit?resource=${encodeURIComponent(`contact:${contactId}`)}`, supervisor);
+    expect((misses['entries'] as { action: string }[]).map((e) => e.action)).toEqual(['identity.verification.mrn_not_found']);
+  });
+
+  it('refuses by chat when the record found by hospital number has no phone to send the code to', async () => {
+    const sender = await consentedPatient('Tomás');
+    const mrn = `HC-${randomUUID().slice(0, 6)}`;
+    const tomas = { ...patient('Tomás', '1950-02-01'), mrn };
+    crm.byMrn.set(`${routing.tenantId}|${mrn}`, tomas);
+    const { turn } = await askResults(sender, 1);
+    expect(bodyOf((await answersFor(await routing.text(sender, mrn), turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.dob.ask'));
+    const answers = await answersFor(await routing.text(sender, '01/02/1950'), turn.contactId, 1);
+    expect(answers.map(bodyOf)).toEqual([catalog.t('es', 'verify.otp.no_phone')]);
+    expect(answers.some((a) => a.content?.$case === 'template')).toBe(false);
   });
 });

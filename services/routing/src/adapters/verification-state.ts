@@ -17,9 +17,12 @@ export interface PendingVerification {
   readonly purpose: string;
   readonly conversationId: string;
   readonly facilityId: string;
-  readonly stage: 'who' | 'dob' | 'otp';
+  /** "mrn": no record lists the writing phone, so the patient is asked for their hospital number. */
+  readonly stage: 'who' | 'mrn' | 'dob' | 'otp';
   readonly candidates: readonly Candidate[];
   readonly chosen?: Candidate;
+  /** Hospital numbers tried that matched no record. */
+  readonly mrnMisses?: number;
 }
 
 export interface PassedVerification {
@@ -108,6 +111,17 @@ export class VerificationState {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'wrong';
     await this.redis.del(key);
     return 'match';
+  }
+
+  /** One hospital-number attempt against the contact's budget (no patient is known yet); false when spent. */
+  async takeContactAttempt(tenantId: string, contactId: string): Promise<boolean> {
+    try {
+      await this.perContact.consume(`${tenantId}:${contactId}`);
+      return true;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return false;
+      throw rejection;
+    }
   }
 
   /** One date-of-birth attempt against both budgets; false when either is spent. */

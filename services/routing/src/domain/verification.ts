@@ -30,6 +30,11 @@ export interface VerificationPolicy {
   readonly lockMs: number;
   /** Date-of-birth attempts per hour, per contact and per patient (beyond which we say "later"). */
   readonly attemptsPerHour: number;
+  /**
+   * Whether a patient writing from a phone no record lists may give their hospital number (MRN)
+   * instead; they then always need the one-time code, sent to the phone on their record.
+   */
+  readonly mrnLookup: boolean;
   /** Whether the tenant asks for a one-time code after the date of birth. */
   readonly oneTimeCode: (tenantId: string) => boolean;
   /** The tenant's approved authentication template (code in the body and the copy-code button). */

@@ -32,13 +32,17 @@ export interface VerificationTurn {
 
 /** A "for whom?" list holds at most this many patients (WhatsApp: 10 rows). */
 const MAX_CANDIDATES = 10;
+/** A hospital number as patients copy it from their card or letters. */
+const MRN = /^[A-Za-z0-9][A-Za-z0-9./-]{1,31}$/;
 
 /**
  * Step-up identity verification, owned by routing and asked for by any skill (a
  * SKILL_OUTCOME_KIND_VERIFY outcome): the patient must be in the EHR under the phone that is
  * writing ("for whom?" when it is listed for several), then give their date of birth in their
  * language's format, and — where the tenant asks for it — a one-time code sent with its
- * authentication template. A pass is remembered for the policy's period and handed to the skill as a
+ * authentication template. A patient writing from a phone no record lists (a new number, a
+ * Messenger account) may give their hospital number instead; the code is then required and goes
+ * to the phone on the record, so a pass proves the record's phone too. A pass is remembered for the policy's period and handed to the skill as a
  * turn with `verified`; wrong answers lock the patient's requests for a while and put the
  * conversation in the staff queue. Every pass, failure, lock and refusal is audited. Names and
  * dates of birth are read from the EHR when needed and never stored.
@@ -81,16 +85,16 @@ export class VerifyIdentity {
     };
     const speaker = new Speaker(this.deps.replier, turn);
     const phone = contact.verifiedPhones[0];
-    const records = phone ? await this.lookup(turn, speaker, phone) : [];
+    const records = phone ? await this.lookup(turn, speaker, () => this.deps.lookup.byPhone(tenantId, phone)) : [];
     if (!records) return;
     const candidates = records.slice(0, MAX_CANDIDATES);
+    const pending: PendingVerification = { skill: outcome.skill, purpose: outcome.verifyPurpose, conversationId: conversation.id, facilityId: turn.facilityId, stage: 'who', candidates: candidates.map(idsOf) };
     if (candidates.length === 0) {
-      await this.deps.audit.record(tenantId, { actor: `contact:${contact.id}`, role: 'patient', action: 'identity.verification.no_record', resource: `contact:${contact.id}` });
-      await speaker.say(text(this.deps.messages.t(language, 'verify.no_record')));
-      await this.deps.conversations.setOwner(tenantId, conversation.id, undefined);
+      if (!this.deps.policy.mrnLookup) return this.noRecord(turn, speaker);
+      await this.deps.state.setPending(tenantId, contact.id, { ...pending, stage: 'mrn' });
+      await speaker.say(text(this.deps.messages.t(language, 'verify.mrn.ask')));
       return;
     }
-    const pending: PendingVerification = { skill: outcome.skill, purpose: outcome.verifyPurpose, conversationId: conversation.id, facilityId: turn.facilityId, stage: 'who', candidates: candidates.map(idsOf) };
     const only = candidates.length === 1 ? candidates[0] : undefined;
     if (only) return this.chosen(turn, speaker, pending, idsOf(only));
     await this.deps.state.setPending(tenantId, contact.id, pending);
@@ -114,6 +118,10 @@ export class VerifyIdentity {
     const speaker = new Speaker(this.deps.replier, turn);
     const { tenantId, contact, language } = turn;
     const chosen = pending.chosen;
+    if (pending.stage === 'mrn') {
+      await this.hospitalNumber(turn, speaker, pending, body.trim());
+      return true;
+    }
     if (pending.stage === 'who' || !chosen) {
       const records = await this.currentRecords(turn, speaker, pending);
       if (records) await speaker.say(this.forWhom(language, records));
@@ -153,25 +161,80 @@ export class VerifyIdentity {
       else await this.fail(turn, speaker, pending, chosen);
       return true;
     }
-    const phone = contact.verifiedPhones[0];
-    const records = phone ? await this.lookup(turn, speaker, phone) : [];
+    // The chosen record read again: its date of birth, and whether it lists the phone that writes.
+    const records = await this.lookup(turn, speaker, () => this.deps.lookup.byReference(tenantId, chosen));
     if (!records) return true;
     const record = records.find((r) => r.patientId === chosen.patientId);
     if (!record || record.birthDate !== birthDate) {
       await this.fail(turn, speaker, pending, chosen);
       return true;
     }
-    if (this.deps.policy.oneTimeCode(tenantId)) {
-      // The second factor: a code sent with the tenant's authentication template.
-      const sent = await this.deps.state.issueCode(tenantId, contact.id);
-      await this.deps.state.setPending(tenantId, contact.id, { ...pending, stage: 'otp' });
-      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.code_sent', resource });
-      await speaker.say(authenticationTemplate(this.deps.policy.oneTimeCodeTemplate, language, sent), OTP_PRIORITY);
-      await speaker.say(text(this.deps.messages.t(language, 'verify.otp.ask')));
+    const onRecord = contact.verifiedPhones.some((p) => record.phonesE164.includes(p));
+    if (onRecord && !this.deps.policy.oneTimeCode(tenantId)) {
+      await this.pass(turn, speaker, pending, chosen);
       return true;
     }
-    await this.pass(turn, speaker, pending, chosen);
+    // The second factor: a code sent with the tenant's authentication template — to the phone on
+    // the record when the patient writes from another one.
+    const recordPhone = record.phonesE164[0];
+    if (!onRecord && (!recordPhone || turn.to.channel !== Channel.CHANNEL_WHATSAPP)) {
+      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.refused_no_phone', resource });
+      await this.deps.state.clearPending(tenantId, contact.id);
+      await speaker.say(text(this.deps.messages.t(language, recordPhone ? 'verify.otp.whatsapp_only' : 'verify.otp.no_phone')));
+      await this.deps.conversations.setOwner(tenantId, turn.conversation.id, undefined);
+      return true;
+    }
+    const sent = await this.deps.state.issueCode(tenantId, contact.id);
+    await this.deps.state.setPending(tenantId, contact.id, { ...pending, stage: 'otp' });
+    const template = authenticationTemplate(this.deps.policy.oneTimeCodeTemplate, language, sent);
+    if (onRecord || !recordPhone) {
+      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.code_sent', resource });
+      await speaker.say(template, OTP_PRIORITY);
+      await speaker.say(text(this.deps.messages.t(language, 'verify.otp.ask')));
+    } else {
+      await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.code_sent_to_record', resource });
+      await speaker.sayTo({ ...turn.to, channelUserId: recordPhone.replace(/^\+/, '') }, template, OTP_PRIORITY);
+      await speaker.say(text(this.deps.messages.t(language, 'verify.otp.ask_record', { last: recordPhone.slice(-2) })));
+    }
     return true;
+  }
+
+  /** The hospital number of a patient whose phone no record lists. */
+  private async hospitalNumber(turn: VerificationTurn, speaker: Speaker, pending: PendingVerification, mrn: string): Promise<void> {
+    const { tenantId, contact, language } = turn;
+    if (!MRN.test(mrn)) {
+      await speaker.say(text(this.deps.messages.t(language, 'verify.mrn.invalid')));
+      return;
+    }
+    if (!(await this.deps.state.takeContactAttempt(tenantId, contact.id))) {
+      await this.deps.audit.record(tenantId, { actor: `contact:${contact.id}`, role: 'patient', action: 'identity.verification.rate_limited', resource: `contact:${contact.id}` });
+      await speaker.say(text(this.deps.messages.t(language, 'verify.rate_limited')));
+      return;
+    }
+    const records = await this.lookup(turn, speaker, () => this.deps.lookup.byMrn(tenantId, mrn));
+    if (!records) return;
+    // Two EHRs answering for one number is not a match we can ask "for whom?" about: the writer is on neither record.
+    const only = records.length === 1 ? records[0] : undefined;
+    if (!only) {
+      const misses = (pending.mrnMisses ?? 0) + 1;
+      await this.deps.audit.record(tenantId, { actor: `contact:${contact.id}`, role: 'patient', action: 'identity.verification.mrn_not_found', resource: `contact:${contact.id}` });
+      if (misses >= this.deps.policy.maxFailures) {
+        await this.deps.state.clearPending(tenantId, contact.id);
+        return this.noRecord(turn, speaker);
+      }
+      await this.deps.state.setPending(tenantId, contact.id, { ...pending, mrnMisses: misses });
+      await speaker.say(text(this.deps.messages.t(language, 'verify.mrn.not_found')));
+      return;
+    }
+    const candidate = idsOf(only);
+    await this.chosen(turn, speaker, { ...pending, candidates: [candidate] }, candidate);
+  }
+
+  private async noRecord(turn: VerificationTurn, speaker: Speaker): Promise<void> {
+    const { tenantId, contact } = turn;
+    await this.deps.audit.record(tenantId, { actor: `contact:${contact.id}`, role: 'patient', action: 'identity.verification.no_record', resource: `contact:${contact.id}` });
+    await speaker.say(text(this.deps.messages.t(turn.language, 'verify.no_record')));
+    await this.deps.conversations.setOwner(tenantId, turn.conversation.id, undefined);
   }
 
   private async pass(turn: VerificationTurn, speaker: Speaker, pending: PendingVerification, chosen: Candidate): Promise<void> {
@@ -252,16 +315,16 @@ export class VerifyIdentity {
 
   private async currentRecords(turn: VerificationTurn, speaker: Speaker, pending: PendingVerification): Promise<PatientRecord[] | undefined> {
     const phone = turn.contact.verifiedPhones[0];
-    const records = phone ? await this.lookup(turn, speaker, phone) : [];
+    const records = phone ? await this.lookup(turn, speaker, () => this.deps.lookup.byPhone(turn.tenantId, phone)) : [];
     if (!records) return undefined;
     const ids = new Set(pending.candidates.map((c) => c.patientId));
     return records.filter((r) => ids.has(r.patientId));
   }
 
-  /** The EHR's patients for the phone; undefined (after telling the patient) when crm-sync is away. */
-  private async lookup(turn: VerificationTurn, speaker: Speaker, phone: string): Promise<PatientRecord[] | undefined> {
+  /** The EHR's answer; undefined (after telling the patient) when crm-sync is away. */
+  private async lookup(turn: VerificationTurn, speaker: Speaker, ask: () => Promise<PatientRecord[]>): Promise<PatientRecord[] | undefined> {
     try {
-      return await this.deps.lookup.byPhone(turn.tenantId, phone);
+      return await ask();
     } catch (error) {
       this.deps.logger.warn({ err: { name: error instanceof Error ? error.name : 'Error' }, tenantId: turn.tenantId }, 'patient lookup failed: verification postponed');
       await speaker.say(text(this.deps.messages.t(turn.language, 'verify.unavailable')));
@@ -291,7 +354,11 @@ class Speaker {
     private readonly turn: VerificationTurn,
   ) {}
   async say(content: Content, priority?: number): Promise<void> {
-    await this.replier.send(this.turn.to, nameBasedId(this.turn.key, 'verify'), this.sequence++, content, 'care', 'bot', this.turn.causationId, priority);
+    await this.sayTo(this.turn.to, content, priority);
+  }
+  /** To another address of the same conversation (a one-time code to the phone on the record). */
+  async sayTo(to: Recipient, content: Content, priority?: number): Promise<void> {
+    await this.replier.send(to, nameBasedId(this.turn.key, 'verify'), this.sequence++, content, 'care', 'bot', this.turn.causationId, priority);
   }
 }
 

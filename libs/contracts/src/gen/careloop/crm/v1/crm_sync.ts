@@ -304,7 +304,14 @@ export interface ReplayResponse {
 
 export interface LookupPatientsRequest {
   tenantId: string;
-  by: { $case: "phoneE164"; value: string } | { $case: "mrn"; value: string } | undefined;
+  by: { $case: "phoneE164"; value: string } | { $case: "mrn"; value: string } | //
+  /** One EHR patient, as a verification remembers it (no PHI in the reference). */
+  { $case: "ehrPatient"; value: EhrPatientRef } | undefined;
+}
+
+export interface EhrPatientRef {
+  connectorId: string;
+  fhirId: string;
 }
 
 export interface PatientMatch {
@@ -319,6 +326,11 @@ export interface PatientMatch {
   /** YYYY-MM-DD */
   birthDate: string;
   language: string;
+  /**
+   * The phone numbers the EHR lists for the patient (E.164, mobile first): where a one-time code
+   * goes when the patient writes from another number.
+   */
+  phonesE164: string[];
 }
 
 export interface LookupPatientsResponse {
@@ -2095,6 +2107,9 @@ export const LookupPatientsRequest: MessageFns<LookupPatientsRequest> = {
       case "mrn":
         writer.uint32(26).string(message.by.value);
         break;
+      case "ehrPatient":
+        EhrPatientRef.encode(message.by.value, writer.uint32(34).fork()).join();
+        break;
     }
     return writer;
   },
@@ -2136,6 +2151,14 @@ export const LookupPatientsRequest: MessageFns<LookupPatientsRequest> = {
             message.by = { $case: "mrn", value: reader.string() };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.by = { $case: "ehrPatient", value: EhrPatientRef.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2161,6 +2184,10 @@ export const LookupPatientsRequest: MessageFns<LookupPatientsRequest> = {
         ? { $case: "phoneE164", value: globalThis.String(object.phone_e164) }
         : isSet(object.mrn)
         ? { $case: "mrn", value: globalThis.String(object.mrn) }
+        : isSet(object.ehrPatient)
+        ? { $case: "ehrPatient", value: EhrPatientRef.fromJSON(object.ehrPatient) }
+        : isSet(object.ehr_patient)
+        ? { $case: "ehrPatient", value: EhrPatientRef.fromJSON(object.ehr_patient) }
         : undefined,
     };
   },
@@ -2174,6 +2201,8 @@ export const LookupPatientsRequest: MessageFns<LookupPatientsRequest> = {
       obj.phoneE164 = message.by.value;
     } else if (message.by?.$case === "mrn") {
       obj.mrn = message.by.value;
+    } else if (message.by?.$case === "ehrPatient") {
+      obj.ehrPatient = EhrPatientRef.toJSON(message.by.value);
     }
     return obj;
   },
@@ -2197,7 +2226,106 @@ export const LookupPatientsRequest: MessageFns<LookupPatientsRequest> = {
         }
         break;
       }
+      case "ehrPatient": {
+        if (object.by?.value !== undefined && object.by?.value !== null) {
+          message.by = { $case: "ehrPatient", value: EhrPatientRef.fromPartial(object.by.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseEhrPatientRef(): EhrPatientRef {
+  return { connectorId: "", fhirId: "" };
+}
+
+export const EhrPatientRef: MessageFns<EhrPatientRef> = {
+  encode(message: EhrPatientRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connectorId !== "") {
+      writer.uint32(10).string(message.connectorId);
+    }
+    if (message.fhirId !== "") {
+      writer.uint32(18).string(message.fhirId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EhrPatientRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEhrPatientRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connectorId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fhirId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EhrPatientRef {
+    return {
+      connectorId: isSet(object.connectorId)
+        ? globalThis.String(object.connectorId)
+        : isSet(object.connector_id)
+        ? globalThis.String(object.connector_id)
+        : "",
+      fhirId: isSet(object.fhirId)
+        ? globalThis.String(object.fhirId)
+        : isSet(object.fhir_id)
+        ? globalThis.String(object.fhir_id)
+        : "",
+    };
+  },
+
+  toJSON(message: EhrPatientRef): unknown {
+    const obj: any = {};
+    if (message.connectorId !== "") {
+      obj.connectorId = message.connectorId;
+    }
+    if (message.fhirId !== "") {
+      obj.fhirId = message.fhirId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EhrPatientRef>): EhrPatientRef {
+    return EhrPatientRef.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EhrPatientRef>): EhrPatientRef {
+    const message = createBaseEhrPatientRef();
+    message.connectorId = object.connectorId ?? "";
+    message.fhirId = object.fhirId ?? "";
     return message;
   },
 };
@@ -2212,6 +2340,7 @@ function createBasePatientMatch(): PatientMatch {
     familyName: "",
     birthDate: "",
     language: "",
+    phonesE164: [],
   };
 }
 
@@ -2240,6 +2369,9 @@ export const PatientMatch: MessageFns<PatientMatch> = {
     }
     if (message.language !== "") {
       writer.uint32(66).string(message.language);
+    }
+    for (const v of message.phonesE164) {
+      writer.uint32(74).string(v!);
     }
     return writer;
   },
@@ -2321,6 +2453,14 @@ export const PatientMatch: MessageFns<PatientMatch> = {
             message.language = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.phonesE164.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2367,6 +2507,11 @@ export const PatientMatch: MessageFns<PatientMatch> = {
         ? globalThis.String(object.birth_date)
         : "",
       language: isSet(object.language) ? globalThis.String(object.language) : "",
+      phonesE164: globalThis.Array.isArray(object?.phonesE164)
+        ? object.phonesE164.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.phones_e164)
+        ? object.phones_e164.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -2396,6 +2541,9 @@ export const PatientMatch: MessageFns<PatientMatch> = {
     if (message.language !== "") {
       obj.language = message.language;
     }
+    if (message.phonesE164?.length) {
+      obj.phonesE164 = message.phonesE164;
+    }
     return obj;
   },
 
@@ -2412,6 +2560,7 @@ export const PatientMatch: MessageFns<PatientMatch> = {
     message.familyName = object.familyName ?? "";
     message.birthDate = object.birthDate ?? "";
     message.language = object.language ?? "";
+    message.phonesE164 = object.phonesE164?.map((e) => e) || [];
     return message;
   },
 };
