@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // `npm test`: everything CI checks, on a fresh machine or a warm one.
-//   1. npm dependencies (npm ci when missing or stale), and the chart tools (helm, kubeconform,
-//      Kubernetes schemas, hadolint: tools/chart/ensure-tools.sh, built once and cached)
-//   2. the real local Kafka, FerretDB and Redis (deploy/local/infra.sh up)
-//   3. static checks: generated contracts current, typecheck, lint
-//   4. jest: unit (*.test.ts) and integration (*.int.test.ts) tests
+//   1. npm dependencies (npm install when missing or stale)
+//   2. in the background: the chart tools (helm, kubeconform, Kubernetes schemas, hadolint:
+//      tools/chart/ensure-tools.sh, built once and cached) and the real local Kafka, FerretDB,
+//      Redis and FHIR server (deploy/local/infra.sh up)
+//   3. meanwhile, static checks: generated contracts current, typecheck, lint
+//   4. jest: unit (*.test.ts) once the chart tools are ready, then integration (*.int.test.ts)
+//      once the infrastructure is
 // The last line is the plain count `tests: N passed, N failed`, static checks included.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureChartTools, ensureDependencies, ensureInfrastructure, log, root } from './lib/workspace.mjs';
+import { ensureDependencies, log, root, startSetUp } from './lib/workspace.mjs';
 
 const args = process.argv.slice(2);
 const only = args.includes('--unit') ? 'unit' : args.includes('--integration') ? 'integration' : undefined;
@@ -26,12 +28,23 @@ function finish(code) {
 
 try {
   ensureDependencies();
-  ensureChartTools();
-  if (only !== 'unit') Object.assign(process.env, ensureInfrastructure());
 } catch (error) {
   log(String(error instanceof Error ? error.message : error));
   failed += 1;
   finish(1);
+}
+// Chart tools and infrastructure come up in the background while the static checks run.
+const setUp = startSetUp({ infrastructure: only !== 'unit' });
+
+/** Waits for one background set-up step; a failure ends the run, counted as a failed test. */
+async function ready(step) {
+  try {
+    return await step;
+  } catch (error) {
+    log(String(error instanceof Error ? error.message : error));
+    failed += 1;
+    finish(1);
+  }
 }
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -109,7 +122,11 @@ function runJest(project, workers) {
 }
 
 const runs = [];
+await ready(setUp.tools); // the chart tests (unit) use helm and kubeconform
 if (only !== 'integration') runs.push(runJest('unit', ['--maxWorkers=2']));
-if (only !== 'unit') runs.push(runJest('integration', ['--runInBand']));
+if (only !== 'unit') {
+  Object.assign(process.env, await ready(setUp.infra));
+  runs.push(runJest('integration', ['--runInBand']));
+}
 if (runs.reduce((n, r) => n + r.ran, 0) === 0) failed += 1;
 finish(failed === 0 && runs.every((r) => r.ok) ? 0 : 1);
