@@ -3,6 +3,7 @@ export { promiseClient, type PromiseClient, type CallSettings } from './grpc-cli
 export { GrpcServer, findProtoRoot, type GrpcServiceRegistration } from './grpc-server';
 export { boundPort, closeServer, createOpsApp, listen } from './ops-server';
 export { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness';
+export { issueStaffBearer, staffBearerAuth, staffCallerOf, StaffRoleError, StaffTokenError, verifyStaffBearer, type StaffCaller } from './staff-auth';
 export {
   defineService,
   runMain,
