@@ -183,6 +183,8 @@ export async function startPlatform(): Promise<Platform> {
     // A fixed HTTP port: result links name it (EHR_DOCUMENT_BASE_URL) before crm-sync listens.
     const ehrDocumentsUrl = `http://127.0.0.1:${await freePort()}`;
     const crmSync = await start(crmSyncService, {
+      // Staff tokens on its audit API, like routing's and analytics'.
+      AGENT_JWT_SECRET,
       HTTP_PORT: new URL(ehrDocumentsUrl).port,
       EHR_DOCUMENT_BASE_URL: ehrDocumentsUrl,
       EHR_RESULTS_POLICY: JSON.stringify(resultsPolicy(tenantId)),

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       MONGODB_DATABASE: uniqueName('crm_sync_bench').replace(/-/g, '_'),
       PHI_ENCRYPTION_KEYS: `b1:${key()}`,
       PHI_BLIND_INDEX_KEYS: `i1:${key()}`,
+      AGENT_JWT_SECRET: key(),
       CRM_ALLOWED_HOSTS: new URL(FHIR_BASE_URL).host,
       CRM_PRIVATE_HOSTS_ALLOWED: new URL(FHIR_BASE_URL).host,
       CRM_ALLOW_PLAIN_HTTP: 'true',

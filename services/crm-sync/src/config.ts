@@ -27,6 +27,11 @@ const hostList = () =>
     .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/, 'must be host, host:port or *.domain, comma-separated')));
 
 export const crmSyncSettings = z.object({
+  /**
+   * Verifies staff bearer tokens (HS256, claims sub, tenant, role) on the privacy officer's audit
+   * API — the same secret as routing's inbox and analytics' reports.
+   */
+  AGENT_JWT_SECRET: z.string().min(16, 'must be at least 16 characters'),
   /** scheduling's gRPC address (ImportAppointment for EHR-booked appointments). */
   SCHEDULING_GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50052'),
   /** triage's gRPC address (GetAssessment: the answers behind a TriageOutcome, for QuestionnaireResponse). */

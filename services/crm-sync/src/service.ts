@@ -36,9 +36,11 @@ import { EhrSessions } from './adapters/ehr-sessions';
 import { RefillRequests } from './adapters/refill-requests';
 import { DEFAULT_REFILL_POLICY } from './domain/refill-policy';
 import { FollowRefillStatus } from './use-cases/follow-refill-status';
+import { ReadEhrAudit } from './use-cases/read-ehr-audit';
 import { RequestRefill } from './use-cases/request-refill';
 import { CrmChangeFeed, RedisChangeNumbers } from './adapters/crm-change-feed';
 import { crmPullRouter } from './adapters/http/crm-pull-api';
+import { ehrAuditRouter } from './adapters/http/ehr-audit-api';
 import { TriageClient } from './adapters/triage-client';
 import { PullCrmChanges } from './use-cases/pull-crm-changes';
 import { RecordCrmChanges } from './use-cases/record-crm-changes';
@@ -162,10 +164,12 @@ export const crmSyncService = defineService({
     // The ehr skill (results, refills): turns routing dispatches on ehr.turn.v1.
     const documents = new ResultDocuments(redis, cipher, config.EHR_DOCUMENT_BASE_URL, config.EHR_DOCUMENT_LINK_TTL_MS);
     httpApp.use(documents.router());
+    // The privacy officer's view of ehr_audit, behind a staff token (each read audited too).
+    httpApp.use(ehrAuditRouter(new ReadEhrAudit({ audit: ehrAudit }), config.AGENT_JWT_SECRET, logger));
     const responder = new SkillResponder(bus, 'ehr');
     const catalog = Catalog.load();
     const sessions = new EhrSessions(redis);
-    const refills = new RequestRefill({ responder, registry, sessions, requests: refillRequests, catalog, refillPolicy: (tenantId) => config.EHR_REFILL_POLICY[tenantId] ?? DEFAULT_REFILL_POLICY });
+    const refills = new RequestRefill({ responder, registry, sessions, requests: refillRequests, audit: ehrAudit, catalog, refillPolicy: (tenantId) => config.EHR_REFILL_POLICY[tenantId] ?? DEFAULT_REFILL_POLICY });
     const answerEhrTurn = new AnswerEhrTurn({
       responder,
       registry,
@@ -177,7 +181,7 @@ export const crmSyncService = defineService({
       sessions,
       logger,
     });
-    const followRefills = new FollowRefillStatus({ requests: refillRequests, registry, responder, catalog, logger });
+    const followRefills = new FollowRefillStatus({ requests: refillRequests, audit: ehrAudit, registry, responder, catalog, logger });
     const ehrTurns = bus.consumer({
       group: 'crm-sync.ehr-turns',
       processed: processedEvents,

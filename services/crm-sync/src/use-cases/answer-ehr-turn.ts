@@ -1,11 +1,11 @@
 import type { DiagnosticReport, Observation, Resource } from '@medplum/fhirtypes';
 import { DispatchReason, MediaKind, type SkillTurn, type VerifiedPatient } from '@careloop/contracts';
-import { nameBasedId, type ReceivedEvent } from '@careloop/bus';
+import type { ReceivedEvent } from '@careloop/bus';
 import { DEFAULT_LANGUAGE, isLanguage, type Language } from '@careloop/i18n';
 import type { Logger } from '@careloop/observability';
 import { buttonsMessage, replyIdParts, textMessage, type MessageContent, type SkillResponder, type TurnOutcome } from '@careloop/skill-kit';
 import type { ConnectorRegistry } from '../adapters/connector-registry';
-import type { EhrAudit, EhrAuditAction } from '../adapters/ehr-audit';
+import { auditEntryId, type EhrAudit, type EhrAuditAction } from '../adapters/ehr-audit';
 import type { EhrSessions } from '../adapters/ehr-sessions';
 import type { ResultDocuments } from '../adapters/result-documents';
 import { renderResultPdf } from '../adapters/result-pdf';
@@ -58,7 +58,8 @@ export class AnswerEhrTurn {
     if (t.reason === DispatchReason.DISPATCH_REASON_VERIFIED && t.verified) {
       const verified = t.verified;
       if (!verified.expiresAt || verified.expiresAt.getTime() <= Date.now()) {
-        await this.audit(event, verified, 'results.refused.unverified', `Patient/${verified.ehrPatientId}`, 'verification_expired');
+        const refused = verified.purpose === 'refills' ? 'refill.refused.unverified' : 'results.refused.unverified';
+        await this.audit(event, verified, refused, `Patient/${verified.ehrPatientId}`, 'verification_expired');
         return this.deps.responder.answer(event, [textMessage(this.t(language, 'results.expired'))], { kind: 'verify', purpose: verified.purpose });
       }
       switch (verified.purpose) {
@@ -171,7 +172,7 @@ export class AnswerEhrTurn {
 
   private audit(event: ReceivedEvent<SkillTurn>, verified: VerifiedPatient, action: EhrAuditAction, resource: string, reason: string): Promise<void> {
     const t = event.payload;
-    return this.deps.audit.record(event.tenantId, nameBasedId(event.tenantId, 'ehr-audit', t.turnId, action, resource), {
+    return this.deps.audit.record(event.tenantId, auditEntryId(event.tenantId, t.turnId, action, resource), {
       contactId: t.contactId,
       patientId: verified.patientId,
       connectorId: verified.connectorId,

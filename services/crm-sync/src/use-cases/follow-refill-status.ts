@@ -6,6 +6,7 @@ import { DEFAULT_LANGUAGE, isLanguage } from '@careloop/i18n';
 import type { Logger } from '@careloop/observability';
 import { textMessage, type SkillResponder } from '@careloop/skill-kit';
 import type { ConnectorRegistry } from '../adapters/connector-registry';
+import { auditEntryId, type EhrAudit } from '../adapters/ehr-audit';
 import type { RefillRequests } from '../adapters/refill-requests';
 import { REFILL_FINAL, refillStatusOf, type RefillStatus } from '../domain/refill-policy';
 import type { Catalog } from '../i18n/catalog';
@@ -25,6 +26,7 @@ export class FollowRefillStatus {
   constructor(
     private readonly deps: {
       readonly requests: RefillRequests;
+      readonly audit: EhrAudit;
       readonly registry: ConnectorRegistry;
       readonly responder: SkillResponder;
       readonly catalog: Catalog;
@@ -74,6 +76,19 @@ export class FollowRefillStatus {
         textMessage(body),
         { commandId: nameBasedId(request.tenantId, 'refill-status', request.id, status), templateFallback: refillUpdateTemplate(language) },
       );
+      // Before the status is stored: a failure here repeats the round, the send deduplicates.
+      const action = `refill.status.${status}` as const;
+      const resource = `Task/${watched.taskId}`;
+      await this.deps.audit.record(request.tenantId, auditEntryId(request.tenantId, 'refill-status', request.id, action, resource), {
+        contactId: request.contactId,
+        patientId: request.patientId,
+        connectorId: request.connectorId,
+        resource,
+        action,
+        reason: statusReasonCode(status, task),
+        turnId: '',
+        at: new Date(),
+      });
     }
     await this.deps.requests.setStatus(request.tenantId, request.id, status, REFILL_FINAL.has(status));
   }
@@ -95,4 +110,14 @@ export class FollowRefillStatus {
         return undefined;
     }
   }
+}
+
+/**
+ * The audit's reason for a status: the status, and for a decline the EHR's coded reason when it
+ * has one — never its text, which the clinician may have written about the patient.
+ */
+export function statusReasonCode(status: RefillStatus, task: Task): string {
+  if (status !== 'declined') return status;
+  const code = task.statusReason?.coding?.find((c) => c.code && /^[A-Za-z0-9._:-]{1,64}$/.test(c.code))?.code;
+  return code ? `declined:${code}` : 'declined';
 }

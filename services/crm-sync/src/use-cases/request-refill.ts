@@ -4,6 +4,7 @@ import { nameBasedId, type ReceivedEvent } from '@careloop/bus';
 import { WHATSAPP_LIMITS, type Language } from '@careloop/i18n';
 import { buttonsMessage, listMessage, textMessage, type SkillResponder } from '@careloop/skill-kit';
 import type { Connection, ConnectorRegistry } from '../adapters/connector-registry';
+import { auditEntryId, type EhrAudit, type EhrAuditAction } from '../adapters/ehr-audit';
 import type { EhrSession, EhrSessions } from '../adapters/ehr-sessions';
 import type { RefillRequests } from '../adapters/refill-requests';
 import { isControlled, medicationName, pharmacyOrganizationFor, type RefillPolicy, type RefillStatus } from '../domain/refill-policy';
@@ -24,6 +25,7 @@ export interface RefillDeps {
   readonly registry: ConnectorRegistry;
   readonly sessions: EhrSessions;
   readonly requests: RefillRequests;
+  readonly audit: EhrAudit;
   readonly catalog: Catalog;
   readonly refillPolicy: (tenantId: string) => RefillPolicy;
 }
@@ -81,6 +83,7 @@ export class RequestRefill {
       case 'rxok':
         return this.confirm(event, connection, session, language);
       case 'rxno':
+        await this.audit(event, session, 'refill.cancelled', session.medicationRequestId ? `MedicationRequest/${session.medicationRequestId}` : `Patient/${session.ehrPatientId}`, 'by_patient');
         await this.deps.sessions.put(tenantId, t.contactId, { patientId: session.patientId, connectorId: session.connectorId, ehrPatientId: session.ehrPatientId, expiresAt: session.expiresAt });
         return this.deps.responder.answer(event, [textMessage(this.t(language, 'refills.cancelled'))], { kind: 'done', reason: 'refill_cancelled' });
       default:
@@ -117,6 +120,8 @@ export class RequestRefill {
       ...(controlled ? { note: [{ text: 'Controlled medication: a clinician must review this request (never approved automatically).' }] } : {}),
     };
     const { resource } = await connection.fhir.create(task, `identifier=${encodeURIComponent(refillSystem(tenantId))}|${encodeURIComponent(requestId)}`);
+    // Which way it went, by code: the medication itself stays in the EHR.
+    await this.audit(event, session, 'refill.requested', `Task/${resource.id ?? ''}`, controlled ? 'controlled' : status === 'approved' ? 'auto_approved' : 'pharmacy_review');
     await this.deps.requests.record({
       id: requestId,
       tenantId,
@@ -139,6 +144,20 @@ export class RequestRefill {
     const message = controlled ? this.t(language, 'refills.sent_clinician') : status === 'approved' ? this.t(language, 'refills.approved_now', { pharmacy: pharmacy.name ?? '' }) : this.t(language, 'refills.sent', { pharmacy: pharmacy.name ?? '' });
     const department = controlled ? policy.clinicianDepartment : policy.pharmacyDepartment;
     await this.deps.responder.answer(event, [textMessage(message)], { kind: 'escalate', priority: controlled ? 'high' : 'normal', department, reason: controlled ? 'refill_controlled_medication' : 'refill_request' });
+  }
+
+  private audit(event: ReceivedEvent<SkillTurn>, session: EhrSession, action: EhrAuditAction, resource: string, reason: string): Promise<void> {
+    const t = event.payload;
+    return this.deps.audit.record(event.tenantId, auditEntryId(event.tenantId, t.turnId, action, resource), {
+      contactId: t.contactId,
+      patientId: session.patientId,
+      connectorId: session.connectorId,
+      resource,
+      action,
+      reason,
+      turnId: t.turnId,
+      at: new Date(),
+    });
   }
 
   /** The MedicationRequest, only if it is the verified patient's own and still active. */

@@ -127,6 +127,8 @@ export interface CrmSyncUnderTest {
 }
 
 const key = () => randomBytes(32).toString('base64');
+/** Signs the staff tokens the tests send to the audit API (crm-sync's AGENT_JWT_SECRET). */
+export const STAFF_JWT_SECRET = 'crm-sync-test-staff-jwt-secret-0123456789';
 
 export async function startCrmSync(overrides: Record<string, string> | ((tenantId: string) => Record<string, string>) = {}): Promise<CrmSyncUnderTest> {
   const env = infraEnv();
@@ -144,6 +146,7 @@ export async function startCrmSync(overrides: Record<string, string> | ((tenantI
       KAFKA_TOPIC_PARTITIONS: '3',
       PHI_ENCRYPTION_KEYS: `t1:${key()}`,
       PHI_BLIND_INDEX_KEYS: `i1:${key()}`,
+      AGENT_JWT_SECRET: STAFF_JWT_SECRET,
       SCHEDULING_GRPC_ADDRESS: scheduling.address,
       // Loopback is private: the local FHIR server and the closed port of the outage test are allowed explicitly.
       CRM_ALLOWED_HOSTS: '127.0.0.1,localhost',
