@@ -21,5 +21,5 @@ apply careloop-mongodb "${mongo[@]}"
 jwt="$(token)"
 apply careloop-routing --from-literal=AGENT_JWT_SECRET="$jwt"
 apply careloop-analytics --from-literal=AGENT_JWT_SECRET="$jwt"
-apply careloop-crm-sync
+apply careloop-crm-sync --from-literal=AGENT_JWT_SECRET="$jwt"
 echo "secrets created in namespace $ns"

@@ -80,5 +80,7 @@ describe('chart and code agree', () => {
     }
     expect(serviceSource('gateway')).toContain('WHATSAPP_APP_SECRETS');
     expect(serviceSource('routing')).toContain('AGENT_JWT_SECRET');
+    expect(serviceSource('analytics')).toContain('AGENT_JWT_SECRET');
+    expect(serviceSource('crm-sync')).toContain('AGENT_JWT_SECRET');
   });
 });

@@ -78,6 +78,8 @@ describe('deploy/ example manifests', () => {
     expect(secrets.get('careloop-phi')).toEqual(['PHI_ENCRYPTION_KEYS', 'PHI_BLIND_INDEX_KEYS']);
     expect(secrets.get('careloop-meta')).toEqual(['WHATSAPP_APP_SECRETS', 'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_ACCESS_TOKEN']);
     expect(secrets.get('careloop-redis')).toEqual(['REDIS_URL']);
+    // Staff JWTs: routing's inbox, analytics' reports, crm-sync's audit API.
+    for (const name of ['careloop-routing', 'careloop-analytics', 'careloop-crm-sync']) expect({ name, keys: secrets.get(name) }).toEqual({ name, keys: ['AGENT_JWT_SECRET'] });
   });
 
   it('receives OTLP on 4318 and exports traces and metrics from the collector', () => {
