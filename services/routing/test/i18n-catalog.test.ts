@@ -4,7 +4,7 @@ import en from '../src/i18n/messages/en.json';
 const catalog = Catalog.load();
 
 // Sample values for every argument the catalogue uses, so each message can be formatted.
-const VALUES = { hospital: 'Hospital Universitario Central', language: 'Español', option: 'Mis resultados', ahead: 3, name: 'Ana', n: 2 };
+const VALUES = { hospital: 'Hospital Universitario Central', language: 'Español', option: 'Mis resultados', ahead: 3, name: 'Ana', n: 2, last: '42' };
 
 /** A small valid catalogue in all six languages, to break one piece at a time. */
 function tiny(overrides: MessagesByLanguage = {}): MessagesByLanguage {

@@ -11,6 +11,7 @@ const VALUES = {
   ahead: 128,
   name: 'Dr. Maximiliane Schmidt-Hohenstein',
   n: 10,
+  last: '42',
 };
 
 describe('WhatsApp length limits', () => {
