@@ -98,9 +98,23 @@ export class KafkaEventConsumer implements EventConsumer {
   }
 
   async start(): Promise<void> {
-    if (this.options.newGroupsFrom) await this.positionNewPartitions(this.options.newGroupsFrom);
+    const positions = this.options.newGroupsFrom ? await this.newPartitionPositions(this.options.newGroupsFrom) : new Map<string, string>();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.handlers.keys()], fromBeginning: this.options.fromBeginning ?? true });
+    if (positions.size > 0) {
+      // kafkajs emits the join synchronously after the group's sync and before its first fetch, so a
+      // seek here decides where those partitions start (and is committed like any position). Only
+      // on the first join: by a later rebalance the group has offsets of its own.
+      const stopListening = this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        stopListening();
+        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+          for (const partition of partitions) {
+            const offset = positions.get(`${topic}:${partition}`);
+            if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
+          }
+        }
+      });
+    }
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 1_000,
@@ -110,22 +124,30 @@ export class KafkaEventConsumer implements EventConsumer {
     });
   }
 
-  /** Commits, for each partition the group has no offset for, the offset of `from` (before the group is joined). */
-  private async positionNewPartitions(from: Date): Promise<void> {
+  /**
+   * For each partition the group has no offset for, the offset of `from`, keyed `topic:partition`.
+   * Applied by seeking when the group is joined — not committed beforehand through kafkajs's
+   * admin `setOffsets`, which joins the group with a throw-away consumer and costs one fetch wait
+   * (5 s) per topic.
+   */
+  private async newPartitionPositions(from: Date): Promise<Map<string, string>> {
+    const positions = new Map<string, string>();
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      for (const topic of this.handlers.keys()) {
-        const [committed] = await admin.fetchOffsets({ groupId: this.options.group, topics: [topic] });
-        const missing = new Set((committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition));
+      const topics = [...this.handlers.keys()];
+      const committed = await admin.fetchOffsets({ groupId: this.options.group, topics });
+      for (const { topic, partitions } of committed) {
+        const missing = new Set(partitions.filter((p) => Number(p.offset) < 0).map((p) => p.partition));
         if (missing.size === 0) continue;
-        const atTime = await admin.fetchTopicOffsetsByTimestamp(topic, from.getTime());
-        const partitions = atTime.filter((p) => missing.has(p.partition)).map((p) => ({ partition: p.partition, offset: p.offset }));
-        if (partitions.length > 0) await admin.setOffsets({ groupId: this.options.group, topic, partitions });
+        for (const p of await admin.fetchTopicOffsetsByTimestamp(topic, from.getTime())) {
+          if (missing.has(p.partition)) positions.set(`${topic}:${p.partition}`, p.offset);
+        }
       }
     } finally {
       await admin.disconnect();
     }
+    return positions;
   }
 
   stop(): Promise<void> {
