@@ -122,6 +122,17 @@ export interface Report {
  * (this tenant's policy, no quiet hours), no-show and survey sweeps every second, surveys one
  * second after the visit, no survey quiet hours.
  */
+/**
+ * Starts services side by side and waits for all of them, failed or not, so that on a failure
+ * every one that did start is already in the list the caller stops.
+ */
+async function startAll<const T extends readonly (() => Promise<unknown>)[]>(starts: T): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const results = await Promise.allSettled(starts.map((s) => s()));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}
+
 export async function startPlatform(): Promise<Platform> {
   const infra = infraEnv();
   const tenantId = uniqueName('e2e-network');
@@ -164,37 +175,60 @@ export async function startPlatform(): Promise<Platform> {
   };
   const consents = await TopicTap.start<ConsentChanged>(infra.KAFKA_BROKERS, Topics.consentChanged, [tenantId]);
   try {
-    const gateway = await start(gatewayService, {
-      WHATSAPP_APP_SECRETS: APP_SECRET,
-      WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
-      WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
-      WHATSAPP_GRAPH_BASE_URL: sim.url,
-      MESSENGER_GRAPH_BASE_URL: sim.url,
-      GATEWAY_ENDPOINTS: JSON.stringify([{ channel: 'whatsapp', endpointId: WHATSAPP_NUMBER, tenantId, facilityId: FACILITY }]),
-    });
+    // Started in three tiers, each tier at once: a service waits only for the gRPC addresses it needs.
+    const [gateway, scheduling, triage, analytics] = await startAll([
+      () =>
+        start(gatewayService, {
+          WHATSAPP_APP_SECRETS: APP_SECRET,
+          WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+          WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+          WHATSAPP_GRAPH_BASE_URL: sim.url,
+          MESSENGER_GRAPH_BASE_URL: sim.url,
+          GATEWAY_ENDPOINTS: JSON.stringify([{ channel: 'whatsapp', endpointId: WHATSAPP_NUMBER, tenantId, facilityId: FACILITY }]),
+        }),
+      () =>
+        start(schedulingService, {
+          SCHEDULING_PUBLIC_BASE_URL: 'http://127.0.0.1:1',
+          SCHEDULING_SWEEP_MS: '1000',
+          // Three days of slots are enough for "tomorrow" and keep one-minute schedules small.
+          SCHEDULING_HORIZON_DAYS: '3',
+        }),
+      () => start(triageService, { TRIAGE_FACILITIES: JSON.stringify({ [FACILITY]: { country: 'ES' } }) }),
+      () =>
+        start(analyticsService, {
+          AGENT_JWT_SECRET,
+          SURVEY_DELAY_SECONDS: '1',
+          SURVEY_SWEEP_MS: '1000',
+          SURVEY_QUIET_HOURS_START: '0',
+          SURVEY_QUIET_HOURS_END: '0',
+        }),
+    ]);
     sim.setWebhookUrl(`http://127.0.0.1:${gateway.httpPort ?? 0}/webhooks/whatsapp`);
-    const scheduling = await start(schedulingService, {
-      SCHEDULING_PUBLIC_BASE_URL: 'http://127.0.0.1:1',
-      SCHEDULING_SWEEP_MS: '1000',
-      // Three days of slots are enough for "tomorrow" and keep one-minute schedules small.
-      SCHEDULING_HORIZON_DAYS: '3',
-    });
     const fhirHost = new URL(infra.FHIR_BASE_URL).host;
     // A fixed HTTP port: result links name it (EHR_DOCUMENT_BASE_URL) before crm-sync listens.
     const ehrDocumentsUrl = `http://127.0.0.1:${await freePort()}`;
-    const crmSync = await start(crmSyncService, {
-      // Staff tokens on its audit API, like routing's and analytics'.
-      AGENT_JWT_SECRET,
-      HTTP_PORT: new URL(ehrDocumentsUrl).port,
-      EHR_DOCUMENT_BASE_URL: ehrDocumentsUrl,
-      EHR_RESULTS_POLICY: JSON.stringify(resultsPolicy(tenantId)),
-      SCHEDULING_GRPC_ADDRESS: `127.0.0.1:${scheduling.grpcPort ?? 0}`,
-      // The local FHIR server is on loopback: allowed explicitly, as npm start's local.env does.
-      CRM_ALLOWED_HOSTS: fhirHost,
-      CRM_PRIVATE_HOSTS_ALLOWED: fhirHost,
-      CRM_ALLOW_PLAIN_HTTP: 'true',
-      CRM_POLL_TICK_MS: '500',
-    });
+    const [crmSync, remindersRunning] = await startAll([
+      () =>
+        start(crmSyncService, {
+          // Staff tokens on its audit API, like routing's and analytics'.
+          AGENT_JWT_SECRET,
+          HTTP_PORT: new URL(ehrDocumentsUrl).port,
+          EHR_DOCUMENT_BASE_URL: ehrDocumentsUrl,
+          EHR_RESULTS_POLICY: JSON.stringify(resultsPolicy(tenantId)),
+          SCHEDULING_GRPC_ADDRESS: `127.0.0.1:${scheduling.grpcPort ?? 0}`,
+          // The local FHIR server is on loopback: allowed explicitly, as npm start's local.env does.
+          CRM_ALLOWED_HOSTS: fhirHost,
+          CRM_PRIVATE_HOSTS_ALLOWED: fhirHost,
+          CRM_ALLOW_PLAIN_HTTP: 'true',
+          CRM_POLL_TICK_MS: '500',
+        }),
+      () =>
+        start(remindersService, {
+          SCHEDULING_GRPC_ADDRESS: `127.0.0.1:${scheduling.grpcPort ?? 0}`,
+          REMINDERS_POLICIES: JSON.stringify({ [tenantId]: { offsets: [{ id: '24h', before: 'PT24H', askConfirmation: true }], quietHours: null } }),
+          REMINDERS_REDIS_NAMESPACE: uniqueName('e2e').toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+        }),
+    ]);
     const routing = await start(routingService, {
       AGENT_JWT_SECRET,
       ROUTING_AVAILABLE_SKILLS: 'scheduling,triage,reminders,survey,ehr',
@@ -203,19 +237,6 @@ export async function startPlatform(): Promise<Platform> {
       // Identity verification's patient lookup, then a one-time code (this tenant's policy asks for one).
       CRM_SYNC_GRPC_ADDRESS: `127.0.0.1:${crmSync.grpcPort ?? 0}`,
       ROUTING_VERIFICATION_OTP_TENANTS: tenantId,
-    });
-    const triage = await start(triageService, { TRIAGE_FACILITIES: JSON.stringify({ [FACILITY]: { country: 'ES' } }) });
-    const remindersRunning = await start(remindersService, {
-      SCHEDULING_GRPC_ADDRESS: `127.0.0.1:${scheduling.grpcPort ?? 0}`,
-      REMINDERS_POLICIES: JSON.stringify({ [tenantId]: { offsets: [{ id: '24h', before: 'PT24H', askConfirmation: true }], quietHours: null } }),
-      REMINDERS_REDIS_NAMESPACE: uniqueName('e2e').toLowerCase().replace(/[^a-z0-9-]/g, '-'),
-    });
-    const analytics = await start(analyticsService, {
-      AGENT_JWT_SECRET,
-      SURVEY_DELAY_SECONDS: '1',
-      SURVEY_SWEEP_MS: '1000',
-      SURVEY_QUIET_HOURS_START: '0',
-      SURVEY_QUIET_HOURS_END: '0',
     });
     const services: Record<string, Running> = { gateway, routing, scheduling, triage, reminders: remindersRunning, analytics, 'crm-sync': crmSync };
     const caughtUp = await waitForConsumersCaughtUp(infra.KAFKA_BROKERS, TEST_GROUP_PREFIX, CONSUMER_GROUPS, CATCH_UP_MS);
@@ -293,14 +314,18 @@ export async function startPlatform(): Promise<Platform> {
         schedulingClient.close();
         remindersClient.close();
         crmSyncClient.close();
-        for (const running of started.reverse()) await running.stop();
+        // All at once: each waits for its consumers' fetches to end (up to kafkajs's 5-s wait), and
+        // one after another that was half a minute per run.
+        const stopped = await Promise.allSettled(started.map((running) => running.stop()));
+        const failure = stopped.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failure) throw failure.reason;
         await consents.stop();
         await sim.close();
       },
     };
     return platform;
   } catch (error) {
-    for (const running of started.reverse()) await running.stop().catch(() => undefined);
+    await Promise.allSettled(started.map((running) => running.stop()));
     await consents.stop();
     await sim.close();
     throw error;
