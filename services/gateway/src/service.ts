@@ -61,6 +61,8 @@ export const gatewayService = defineService({
 
     const registry = new EndpointRegistry(config.GATEWAY_ENDPOINTS);
     const receive = new ReceiveWebhook({ bus, registry, dedupe, window, metrics, logger });
+    // Meta never revalidates a webhook answer: an ETag would be a SHA-1 per request for nothing.
+    ctx.http.set('etag', false);
     ctx.http.use(webhookRouter(adapters, receive, metrics, logger, config.WEBHOOK_MAX_BYTES));
 
     const send = new SendOutboundCommand({

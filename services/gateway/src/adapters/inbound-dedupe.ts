@@ -45,7 +45,8 @@ export class InboundDedupe {
   // one round trip per webhook would cap the gateway at the store's write latency.
   private readonly receiptWrites = new GroupCommit<ReceiptDoc>((docs) =>
     this.receipts
-      .insertMany(docs, { ordered: false })
+      // lean: the documents are ours and already typed; hydrating and validating each one is CPU on the webhook path.
+      .insertMany(docs, { ordered: false, lean: true })
       .then(() => undefined)
       .catch((error: unknown) => {
         // A duplicate key here means another replica (or delivery) confirmed first: fine.
@@ -78,7 +79,8 @@ export class InboundDedupe {
     // Since when Redis has held our keys: an epoch key written once, never expiring. A Redis that
     // lost its data lost this key too, and this claim starts a new epoch. Read in the same round
     // trip as the claims, so a flush is noticed at once.
-    const pipeline = this.redis.multi().set(EPOCH_KEY, String(now), 'NX').get(EPOCH_KEY);
+    // A pipeline, not MULTI: each SET NX is atomic on its own, and the epoch read needs no isolation.
+    const pipeline = this.redis.pipeline().set(EPOCH_KEY, String(now), 'NX').get(EPOCH_KEY);
     for (const { key } of keys) pipeline.set(key, `pending:${owner}`, 'PX', CLAIM_TTL_MS, 'NX', 'GET');
     const [, epochReply, ...replies] = (await pipeline.exec()) ?? [];
     const claimed: DedupeClaim[] = [];
@@ -108,7 +110,7 @@ export class InboundDedupe {
   /** After Kafka acknowledged: remember for 8 days in Redis, the line every claim asks first. */
   async confirm(keys: readonly { key: string }[]): Promise<void> {
     if (keys.length === 0) return;
-    const pipeline = this.redis.multi();
+    const pipeline = this.redis.pipeline();
     for (const { key } of keys) pipeline.set(key, 'done', 'PX', DEDUPE_RETENTION_MS);
     await pipeline.exec();
   }
