@@ -240,6 +240,15 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
     expect(bodyOf(ask!)).toBe(catalog.t('es', 'verify.otp.ask'));
     expect(ehrTurns.received().some((t) => t.payload.contactId === turn.contactId && t.payload.reason === DispatchReason.DISPATCH_REASON_VERIFIED)).toBe(false);
 
+    // The conversation as agents read it says a code was sent, never which.
+    const supervisor = routing.token({ id: 'supervisor-otp', role: 'supervisor', tenantId: routing.otherTenantId });
+    const { status, json: conversation } = await routing.api(`/inbox/conversations/${turn.conversationId}`, supervisor);
+    expect(status).toBe(200);
+    const shown = JSON.stringify(conversation['history']);
+    expect(shown).toContain('careloop_verification_code');
+    expect(shown).toContain('••••••');
+    expect(shown).not.toContain(code);
+
     const wrong = code === '000000' ? '111111' : '000000';
     expect(bodyOf((await answersFor(await other.text(wrong), turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.otp.wrong'));
     const before = ehrTurns.received().length;

@@ -51,7 +51,21 @@ export class Replier {
   }
 
   /** Sends one message; `sequence` numbers the messages of one turn (0, 1, ...). */
-  async send(to: Recipient, turnId: string, sequence: number, content: OutboundMessageCommand['content'], purpose: MessagePurpose, author = 'bot', causationId = turnId, priority = 0): Promise<string> {
+  /**
+   * `historyContent`: what the conversation history keeps instead of `content` — a one-time code
+   * goes to the patient but never into what agents read.
+   */
+  async send(
+    to: Recipient,
+    turnId: string,
+    sequence: number,
+    content: OutboundMessageCommand['content'],
+    purpose: MessagePurpose,
+    author = 'bot',
+    causationId = turnId,
+    priority = 0,
+    historyContent: OutboundMessageCommand['content'] = content,
+  ): Promise<string> {
     if (!Replier.mayReceive(to.consent, purpose)) {
       throw new ConsentRefusedError(`a ${purpose} message may not go to a contact whose consent is ${to.consent}`);
     }
@@ -74,7 +88,7 @@ export class Replier {
       causationId,
       correlationId: to.conversationId,
     });
-    await this.conversations.history.record(to.tenantId, { id: commandId, conversationId: to.conversationId, direction: 'out', content, author, at: new Date() });
+    await this.conversations.history.record(to.tenantId, { id: commandId, conversationId: to.conversationId, direction: 'out', content: historyContent, author, at: new Date() });
     return commandId;
   }
 }

@@ -187,13 +187,15 @@ export class VerifyIdentity {
     const sent = await this.deps.state.issueCode(tenantId, contact.id);
     await this.deps.state.setPending(tenantId, contact.id, { ...pending, stage: 'otp' });
     const template = authenticationTemplate(this.deps.policy.oneTimeCodeTemplate, language, sent);
+    // Agents reading the conversation see that a code was sent, never the code.
+    const masked = authenticationTemplate(this.deps.policy.oneTimeCodeTemplate, language, MASKED_CODE);
     if (onRecord || !recordPhone) {
       await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.code_sent', resource });
-      await speaker.say(template, OTP_PRIORITY);
+      await speaker.say(template, OTP_PRIORITY, masked);
       await speaker.say(text(this.deps.messages.t(language, 'verify.otp.ask')));
     } else {
       await this.deps.audit.record(tenantId, { actor, role: 'patient', action: 'identity.verification.code_sent_to_record', resource });
-      await speaker.sayTo({ ...turn.to, channelUserId: recordPhone.replace(/^\+/, '') }, template, OTP_PRIORITY);
+      await speaker.sayTo({ ...turn.to, channelUserId: recordPhone.replace(/^\+/, '') }, template, OTP_PRIORITY, masked);
       await speaker.say(text(this.deps.messages.t(language, 'verify.otp.ask_record', { last: recordPhone.slice(-2) })));
     }
     return true;
@@ -353,14 +355,17 @@ class Speaker {
     private readonly replier: Replier,
     private readonly turn: VerificationTurn,
   ) {}
-  async say(content: Content, priority?: number): Promise<void> {
-    await this.sayTo(this.turn.to, content, priority);
+  async say(content: Content, priority?: number, historyContent?: Content): Promise<void> {
+    await this.sayTo(this.turn.to, content, priority, historyContent);
   }
   /** To another address of the same conversation (a one-time code to the phone on the record). */
-  async sayTo(to: Recipient, content: Content, priority?: number): Promise<void> {
-    await this.replier.send(to, nameBasedId(this.turn.key, 'verify'), this.sequence++, content, 'care', 'bot', this.turn.causationId, priority);
+  async sayTo(to: Recipient, content: Content, priority?: number, historyContent?: Content): Promise<void> {
+    await this.replier.send(to, nameBasedId(this.turn.key, 'verify'), this.sequence++, content, 'care', 'bot', this.turn.causationId, priority, historyContent);
   }
 }
+
+/** What the conversation history shows in place of a one-time code. */
+const MASKED_CODE = '••••••';
 
 /** One-time codes go ahead of other messages when gateway has to queue. */
 const OTP_PRIORITY = 10;
