@@ -112,6 +112,23 @@ export interface Report {
 }
 
 /**
+ * Waits for every promise, failed or not, then throws the first failure: services started or
+ * stopped side by side are all settled (and those that started are in the list the caller
+ * stops) before an error propagates.
+ */
+async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/** Starts services side by side; the tuple of what each start returned. */
+function startAll<const T extends readonly (() => Promise<unknown>)[]>(starts: T): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  return settleAll(starts.map((s) => s())) as Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }>;
+}
+
+/**
  * The platform as `npm start` runs it — gateway, routing, scheduling, triage, reminders,
  * analytics (with its survey skill) and crm-sync (to the real FHIR server), each through its own composition root with its own
  * database — against the real local Kafka, FerretDB and Redis, with the Cloud API simulator
@@ -122,17 +139,6 @@ export interface Report {
  * (this tenant's policy, no quiet hours), no-show and survey sweeps every second, surveys one
  * second after the visit, no survey quiet hours.
  */
-/**
- * Starts services side by side and waits for all of them, failed or not, so that on a failure
- * every one that did start is already in the list the caller stops.
- */
-async function startAll<const T extends readonly (() => Promise<unknown>)[]>(starts: T): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
-  const results = await Promise.allSettled(starts.map((s) => s()));
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
-}
-
 export async function startPlatform(): Promise<Platform> {
   const infra = infraEnv();
   const tenantId = uniqueName('e2e-network');
@@ -316,9 +322,7 @@ export async function startPlatform(): Promise<Platform> {
         crmSyncClient.close();
         // All at once: each waits for its consumers' fetches to end (up to kafkajs's 5-s wait), and
         // one after another that was half a minute per run.
-        const stopped = await Promise.allSettled(started.map((running) => running.stop()));
-        const failure = stopped.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failure) throw failure.reason;
+        await settleAll(started.map((running) => running.stop()));
         await consents.stop();
         await sim.close();
       },

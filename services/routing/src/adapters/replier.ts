@@ -50,10 +50,10 @@ export class Replier {
     }
   }
 
-  /** Sends one message; `sequence` numbers the messages of one turn (0, 1, ...). */
   /**
-   * `historyContent`: what the conversation history keeps instead of `content` — a one-time code
-   * goes to the patient but never into what agents read.
+   * Sends one message; `sequence` numbers the messages of one turn (0, 1, ...). `historyContent`
+   * is what the conversation history keeps instead of `content`: a one-time code goes to the
+   * patient but never into what agents read.
    */
   async send(
     to: Recipient,
