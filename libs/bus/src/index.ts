@@ -7,3 +7,4 @@ export { InMemoryProcessedEvents, type ProcessedEventStore } from './processed-e
 export { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 export { topicConfigs, type TopicSettings } from './topic-provisioning';
 export { nameBasedId } from './name-based-id';
+export { MemoizedDefaultPartitioner } from './partitioner';

@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type KafkaConfig, type Producer, type LogEntry, type Message } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type Admin, type KafkaConfig, type Producer, type LogEntry, type Message } from 'kafkajs';
 import type { Span } from '@opentelemetry/api';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { deadLetterTopic, type EventDefinition } from '@careloop/contracts';
@@ -8,6 +8,7 @@ import { endSpan, startPublishSpan } from './tracing';
 import { KafkaEventConsumer, type ConsumerOptions, type EventConsumer } from './consumer';
 import { BusMetrics } from './metrics';
 import { ensureTopics, type TopicSettings } from './topic-provisioning';
+import { MemoizedDefaultPartitioner } from './partitioner';
 import type { Registry } from 'prom-client';
 
 /** The bus as services see it; Kafka is one implementation. */
@@ -117,7 +118,7 @@ export class KafkaEventBus implements EventBus {
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
       ...options.kafka,
     });
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1, createPartitioner: MemoizedDefaultPartitioner });
     this.healthAdmin = this.kafka.admin({ retry: { retries: 0 } });
     this.metrics = new BusMetrics(options.metrics);
     this.maxBatchSize = options.maxBatchSize ?? 500;

@@ -7,6 +7,7 @@ import {
   trace,
   type Context,
   type Span,
+  type SpanOptions,
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
@@ -33,20 +34,34 @@ const headerGetter: TextMapGetter<IHeaders> = {
   },
 };
 
+/** Per topic: the producer span's name and the options that do not change from event to event. */
+const publishSpanShapes = new Map<string, { name: string; keyed: SpanOptions; unkeyed: SpanOptions }>();
+function publishSpanShape(topic: string): { name: string; keyed: SpanOptions; unkeyed: SpanOptions } {
+  let shape = publishSpanShapes.get(topic);
+  if (!shape) {
+    const options = (keyed: boolean): SpanOptions => ({
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.key_present': keyed,
+      },
+    });
+    shape = { name: `send ${topic}`, keyed: options(true), unkeyed: options(false) };
+    publishSpanShapes.set(topic, shape);
+  }
+  return shape;
+}
+
 /** Starts a producer span and returns the headers carrying its W3C context (none without a context to carry). */
 export function startPublishSpan(topic: string, eventId: string, eventType: string, keyPresent = true): { span: Span; headers: MutableHeaders | undefined } {
-  const span = tracer().startSpan(`send ${topic}`, {
-    kind: SpanKind.PRODUCER,
-    attributes: {
-      'messaging.system': 'kafka',
-      'messaging.operation.type': 'send',
-      'messaging.operation.name': 'send',
-      'messaging.destination.name': topic,
-      'messaging.message.id': eventId,
-      'careloop.event.type': eventType,
-      'messaging.destination.partition.key_present': keyPresent,
-    },
-  });
+  // The name and constant attributes are built once per topic, and the per-event ones added only
+  // to a recording span: with tracing off, an event costs the no-op span and the returned pair.
+  const shape = publishSpanShape(topic);
+  const span = tracer().startSpan(shape.name, keyPresent ? shape.keyed : shape.unkeyed);
+  if (span.isRecording()) span.setAttributes({ 'messaging.message.id': eventId, 'careloop.event.type': eventType });
   // Without a valid span context (no tracer provider and no traced parent) and without baggage
   // there is nothing to propagate; skipping inject saves a context and a headers object per event.
   if (!trace.isSpanContextValid(span.spanContext()) && propagation.getActiveBaggage() === undefined) return { span, headers: undefined };
