@@ -71,6 +71,25 @@ export abstract class TenantRepository<TDoc extends TenantOwned> {
     return query.lean<TDoc[]>().exec();
   }
 
+  /**
+   * The documents whose `field` equals one of `values`: one equality query per distinct value, in
+   * parallel, instead of one `$in`. FerretDB v1 (the local store) pushes equality down to its
+   * indexes but never `$in`, which scans the tenant's whole collection (measured: 241 ms for an
+   * `_id $in` of two against 2.7 ms for two lookups, at 6,000 documents); MongoDB serves both
+   * from the index. Meant for a handful of values (a contact's keys, a merged contact's ids).
+   */
+  protected async findEachScoped(
+    tenantId: string,
+    field: string & keyof TDoc,
+    values: readonly string[],
+    filter: FilterQuery<TDoc> = {},
+    options: { limit?: number; sort?: Record<string, 1 | -1> } = {},
+  ): Promise<TDoc[]> {
+    this.scope(tenantId, {}, 'find');
+    const found = await Promise.all([...new Set(values)].map((value) => this.findScoped(tenantId, { ...filter, [field]: value }, options)));
+    return found.flat();
+  }
+
   protected async countScoped(tenantId: string, filter: FilterQuery<TDoc> = {}): Promise<number> {
     return this.model.countDocuments(this.scope(tenantId, filter, 'count')).exec();
   }

@@ -67,6 +67,17 @@ describe('stores against real FerretDB and Redis', () => {
     await expect(repo.rawModel.findOne({ _id: 'c1', tenantId: 'tenant-a' }).exec()).resolves.not.toBeNull();
   });
 
+  it('finds documents by several values of one field with equality lookups, each once, in the tenant only', async () => {
+    const repo = new ContactRepository(connection, new FieldCipher([k1], [idx1]));
+    await repo.add('tenant-c', { id: 'e1', phone: '+34600000001', name: 'Ana' });
+    await repo.add('tenant-c', { id: 'e2', phone: '+34600000002', name: 'Luis' });
+    await repo.add('tenant-d', { id: 'e3', phone: '+34600000003', name: 'Eva' });
+    const found = await repo.findByIds('tenant-c', ['e2', 'e1', 'e3', 'e1', 'missing']);
+    expect(found.map((c) => c.name).sort()).toEqual(['Ana', 'Luis']);
+    expect(await repo.findByIds('tenant-c', [])).toEqual([]);
+    await expect(repo.findByIds('', ['e1'])).rejects.toBeInstanceOf(MissingTenantError);
+  });
+
   it('namespaces Redis keys by service', async () => {
     const gateway = await connectRedis({ url: env.REDIS_URL, keyPrefix: redisKeyPrefix('gateway-test') });
     const routing = await connectRedis({ url: env.REDIS_URL, keyPrefix: redisKeyPrefix('routing-test') });

@@ -96,7 +96,7 @@ class KeyRepository extends TenantRepository<KeyDoc> {
     return this.model;
   }
   find(tenantId: string, ids: string[]): Promise<KeyDoc[]> {
-    return this.findScoped(tenantId, { _id: { $in: ids } });
+    return this.findEachScoped(tenantId, '_id', ids);
   }
   async claim(tenantId: string, id: string, contactId: string): Promise<string> {
     // Insert-or-read: whoever inserted first owns the key.

@@ -156,8 +156,10 @@ export class ConversationStore extends TenantRepository<ConversationDoc> {
   }
 
   async openFor(tenantId: string, contactIds: readonly string[], endpointId: string): Promise<Conversation | null> {
-    const [doc] = await this.findScoped(tenantId, { contactId: { $in: [...contactIds] }, endpointId, status: { $ne: 'closed' } }, { sort: { openedAt: -1 }, limit: 1 });
-    return doc ? this.view(doc) : null;
+    // The newest open one of each contact id (a merged contact has several), then the newest of those.
+    const docs = await this.findEachScoped(tenantId, 'contactId', contactIds, { endpointId, status: { $ne: 'closed' } }, { sort: { openedAt: -1 }, limit: 1 });
+    const newest = docs.reduce<ConversationDoc | undefined>((a, b) => (a && a.openedAt.getTime() >= b.openedAt.getTime() ? a : b), undefined);
+    return newest ? this.view(newest) : null;
   }
 
   async open(tenantId: string, init: { contactId: string; facilityId: string; channel: string; endpointId: string; recipientId: string; at: Date }): Promise<Conversation> {
