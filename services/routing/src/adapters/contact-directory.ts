@@ -149,13 +149,17 @@ export class ContactDirectory extends TenantRepository<ContactDoc> {
     const known = await this.keys.find(tenantId, keys);
     let contactId = known[0]?.contactId;
     let created = false;
+    const mapped = new Set(known.map((k) => k._id));
+    let fresh: ContactDoc | undefined;
     if (!contactId) {
       const candidate = randomUUID();
       contactId = await this.keys.claim(tenantId, keys[0] ?? '', candidate);
+      // Mapped now, to us or to whoever claimed it first.
+      mapped.add(keys[0] ?? '');
       if (contactId === candidate) {
         created = true;
         const now = new Date();
-        await this.insertScoped(tenantId, {
+        const inserted = await this.insertScoped(tenantId, {
           _id: candidate,
           profileName: this.seal(tenantId, 'profileName', identity.profileName),
           consent: 'unknown',
@@ -167,12 +171,14 @@ export class ContactDirectory extends TenantRepository<ContactDoc> {
           createdAt: now,
           updatedAt: now,
         });
+        fresh = inserted.toObject();
       }
     }
-    const contact = await this.follow(tenantId, contactId);
-    // Map any keys not yet mapped (a phone seen for the first time, a new bsuid).
-    const mapped = new Set(known.map((k) => k._id));
-    for (const key of keys) if (!mapped.has(key)) await this.keys.claim(tenantId, key, contact._id);
+    // A contact created just now is the one inserted (no merge can point it elsewhere yet).
+    const contact = fresh ?? (await this.follow(tenantId, contactId));
+    // Map any keys not yet mapped (a phone seen for the first time, a new bsuid); each claim is an
+    // independent insert-or-read, so they go together.
+    await Promise.all(keys.filter((key) => !mapped.has(key)).map((key) => this.keys.claim(tenantId, key, contact._id)));
     if (!created && !contact.identities.some((i) => i.channel === channelName(identity.channel) && this.open(tenantId, 'channelUserId', i.channelUserId) === identity.channelUserId)) {
       await this.updateOneScoped(tenantId, { _id: contact._id }, { $push: { identities: { channel: channelName(identity.channel), channelUserId: this.seal(tenantId, 'channelUserId', identity.channelUserId) } } });
       return { contact: this.view(await this.follow(tenantId, contact._id)), created };
