@@ -99,6 +99,13 @@ async function handover(platform: Platform): Promise<DemoStory> {
   await platform.inbox(`/inbox/conversations/${conversation.id}/replies`, agent, { method: 'POST', body: { text: reply } });
   await expectMessage(patient, (m) => bodyOf(m) === reply, 'the agent’s reply');
   await patient.sendText('Thank you, that is all.');
+  // As an agent would: close once the patient's last word is in the conversation. Closing first
+  // sends that word to the bot instead, whose two extra answers use up most of the patient's
+  // pair-rate burst, and Meta (the simulator) then holds the survey's thanks back for a minute.
+  await waitFor('Emma’s last message in the inbox', async () => {
+    const history = (await platform.inbox(`/inbox/conversations/${conversation.id}`, agent)).json['history'];
+    return JSON.stringify(history ?? []).includes('that is all') ? true : undefined;
+  }, 30_000);
   await platform.inbox(`/inbox/conversations/${conversation.id}/close`, agent, { method: 'POST', body: {} });
   const survey = await expectMessage(patient, (m) => m.listRows.some((r) => r.id.startsWith('survey:rate:')), 'the survey');
   await patient.replyList(survey.listRows[0]?.id ?? '');
