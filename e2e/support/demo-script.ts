@@ -101,7 +101,8 @@ async function handover(platform: Platform): Promise<DemoStory> {
   await patient.sendText('Thank you, that is all.');
   // As an agent would: close once the patient's last word is in the conversation. Closing first
   // sends that word to the bot instead, whose two extra answers use up most of the patient's
-  // pair-rate burst, and Meta (the simulator) then holds the survey's thanks back for a minute.
+  // pair-rate burst; the simulator (Meta's pair rule) then held the survey's thanks back 75 s in a
+  // failing run, past the 60-s wait below.
   await waitFor('Emma’s last message in the inbox', async () => {
     const history = (await platform.inbox(`/inbox/conversations/${conversation.id}`, agent)).json['history'];
     return JSON.stringify(history ?? []).includes('that is all') ? true : undefined;
