@@ -9,6 +9,7 @@ export {
   type StatusTimingOptions,
   type WebhookRetryOptions,
 } from './options';
+export { PairRateLimiter } from './graph-api/rate-limits';
 export { SimulatedPatient, type InboundResult, type PatientOptions, type ReplyOptions } from './patient/patient';
 export type { ReceivedMessage, ReceivedListRow } from './patient/received-message';
 export { SimulatedMessengerUser, type MessengerInboundResult, type MessengerUserOptions } from './messenger/messenger-user';

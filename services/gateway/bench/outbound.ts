@@ -178,7 +178,7 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
     const adapter = new WhatsappAdapter({ appSecrets: [run.appSecret], verifyToken: run.verifyToken, accessToken: run.accessToken, graphBaseUrl: sim.url, apiVersion: 'v23.0', sendTimeoutMs: 10_000 });
     // As src/service.ts derives them from WHATSAPP_THROUGHPUT_PER_SECOND, the default headroom (0.97) and the default pair limits.
     const perNumber = { perSecond: options.limit * 0.97, burst: Math.max(1, Math.floor(options.limit / 20)) };
-    const perPair = { perSecond: 10 / 60, burst: 20 };
+    const perPair = { intervalMs: 6_000, burst: 20, burstWindowMs: 5_000, marginMs: 500 };
 
     // How many sends the pacer itself admits in the busiest sliding second when asked far faster than the limit
     // (Meta and the simulator count a rolling second: above the limit there means 130429).
@@ -210,7 +210,7 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
         if (!content) return;
         for (let attempt = 1; attempt <= 6; attempt++) {
           await pacer.acquire(`pace:number:${run.endpointId}`, perNumber);
-          await pacer.acquire(`pace:pair:${run.endpointId}:${command.to?.channelUserId ?? ''}`, perPair);
+          await pacer.acquire(`pace:pair-burst:${run.endpointId}:${command.to?.channelUserId ?? ''}`, perPair);
           const outcome = await adapter.send(command, content);
           if (outcome.kind === 'accepted' || outcome.retry !== 'throttled') break;
           await sleep(500 * 2 ** (attempt - 1)); // the gateway's retry policy: 500 ms, doubling

@@ -1,8 +1,9 @@
 import { connectRedis, type Redis } from '@careloop/store';
 import { infraEnv, uniqueName } from '@careloop/testing';
+import { PairRateLimiter } from '@careloop/cloud-api-simulator';
 import { Pacer } from '../src/adapters/pacer';
 
-describe('GCRA pacer against real Redis', () => {
+describe('pacer against real Redis', () => {
   let redis: Redis;
   beforeAll(async () => {
     redis = await connectRedis({ url: infraEnv().REDIS_URL, keyPrefix: `careloop:${uniqueName('pacer-test')}:` });
@@ -29,14 +30,45 @@ describe('GCRA pacer against real Redis', () => {
     expect(admitted).toBeLessThanOrEqual(Math.ceil(limit.perSecond * elapsed) + limit.burst + 1);
   });
 
-  it('spaces a per-person limit: a burst, then one per interval', async () => {
+  it('per person, lets a burst go and then holds the pair until the burst is paid back (Meta’s pair rule)', async () => {
     const pacer = new Pacer(redis);
     const key = uniqueName('pair');
-    const limit = { perSecond: 2, burst: 3 };
-    const results = [];
-    for (let i = 0; i < 5; i++) results.push(await pacer.tryAcquire(key, limit));
-    expect(results.slice(0, 3)).toEqual([0, 0, 0]);
-    expect(results[3]).toBeGreaterThan(0);
-    expect(results[3]).toBeLessThanOrEqual(500);
+    const limit = { intervalMs: 1_000, burst: 3, burstWindowMs: 400, marginMs: 100 };
+    const burst = [];
+    for (let i = 0; i < 4; i++) burst.push(await pacer.tryAcquire(key, limit));
+    // Three go; the fourth waits for 3 x 1 s + 100 ms from the first, less the few ms this loop took.
+    expect(burst.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(burst[3]).toBeGreaterThan(3_000);
+    expect(burst[3]).toBeLessThanOrEqual(3_100);
+    // After the window, still held until the pay-back time (a GCRA would let one go per interval).
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const held = await pacer.tryAcquire(key, limit);
+    expect(held).toBeGreaterThan(1_800);
+    expect(held).toBeLessThanOrEqual(2_000);
+  });
+
+  it('per person, admits only what the Cloud API simulator’s pair rule accepts, with up to 80 ms of network jitter', async () => {
+    // Meta's rule scaled down 20x (6 s -> 300 ms), the gateway's window and margin scaled alike.
+    const meta = new PairRateLimiter({ intervalMs: 300, burst: 45, burstWindowMs: 300 });
+    const limit = { intervalMs: 300, burst: 20, burstWindowMs: 220, marginMs: 40 };
+    const pacer = new Pacer(redis);
+    const key = uniqueName('pair');
+    const refused: number[] = [];
+    const started = Date.now();
+    let accepted = 0;
+    // A conversation's shape: bursts of one to five sends with pauses of 0-700 ms, each send
+    // reaching "Meta" 0-80 ms after the pacer admitted it.
+    while (Date.now() - started < 6_000) {
+      const sends = 1 + Math.floor(Math.random() * 5);
+      for (let i = 0; i < sends; i++) {
+        await pacer.acquire(key, limit);
+        const arrival = Date.now() + Math.random() * 80;
+        if (meta.tryAcquire('number', 'person', arrival) === undefined) accepted++;
+        else refused.push(arrival - started);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 700));
+    }
+    expect(refused).toEqual([]);
+    expect(accepted).toBeGreaterThan(10);
   });
 });

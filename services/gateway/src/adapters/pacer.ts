@@ -1,13 +1,14 @@
 import type { Redis } from '@careloop/store';
 
 /**
- * Rate limits shared by every gateway replica, as a generic cell rate
- * algorithm (GCRA) in one Lua script: each key stores its "theoretical arrival
- * time"; a send is allowed when it is not earlier than that minus the burst
- * allowance. Unlike fixed windows (rate-limiter-flexible's model), GCRA spaces
- * sends evenly, so a replica never bursts a whole second's quota into Meta's
- * per-second throughput window. Time comes from Redis, so replicas' clocks
- * cannot disagree.
+ * Rate limits shared by every gateway replica, each a Redis Lua script on the
+ * Redis clock (so replicas' clocks cannot disagree).
+ *
+ * Per number, a generic cell rate algorithm (GCRA): each key stores its
+ * "theoretical arrival time"; a send is allowed when it is not earlier than
+ * that minus the burst allowance. Unlike fixed windows (rate-limiter-flexible's
+ * model), GCRA spaces sends evenly, so a replica never bursts a whole second's
+ * quota into Meta's per-second throughput window.
  */
 const GCRA = `
 local t = redis.call('TIME')
@@ -25,6 +26,42 @@ redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_t
 return 0
 `;
 
+/**
+ * Per person, Meta's pair rule itself rather than a smooth rate: "1 message every 6 seconds ... up
+ * to 45 messages in a 6-second burst, but this borrows from your future quota. After a burst, you
+ * must wait the equivalent time it would take to send those messages at the normal rate." A hash
+ * holds the burst's start and count; inside the window sends go (up to the burst size); after it,
+ * the pair waits until start + count x interval (+ a margin). A GCRA cannot express this: it lets
+ * the first send after a burst go one interval later, which Meta refuses with 131056 while the
+ * burst is still being paid back.
+ */
+const BURST_PAYBACK = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local margin = tonumber(ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 'start', 'count')
+local start = tonumber(state[1])
+local count = tonumber(state[2])
+if start and count then
+  local free_at = start + count * interval + margin
+  if now - start < window then
+    if count >= burst then return math.max(1, math.ceil(free_at - now)) end
+    redis.call('HINCRBY', KEYS[1], 'count', 1)
+    redis.call('PEXPIRE', KEYS[1], math.ceil(free_at + interval - now) + 1000)
+    return 0
+  end
+  if now < free_at then return math.max(1, math.ceil(free_at - now)) end
+end
+-- %.0f: an epoch in ms has 13 digits, at the edge of Lua's default number format.
+redis.call('HSET', KEYS[1], 'start', string.format('%.0f', now), 'count', 1)
+redis.call('PEXPIRE', KEYS[1], interval + margin + 1000)
+return 0
+`;
+
+/** A smooth rate with a burst allowance (GCRA): the per-number throughput limit. */
 export interface RateLimit {
   /** Sends per second allowed on average. */
   readonly perSecond: number;
@@ -32,35 +69,59 @@ export interface RateLimit {
   readonly burst: number;
 }
 
+/** A burst that is paid back afterwards (Meta's pair rule): the per-person limit. */
+export interface BurstPaybackLimit {
+  /** The normal spacing, at which a burst is paid back (Meta: 6 s). */
+  readonly intervalMs: number;
+  /** Sends allowed inside one burst window. */
+  readonly burst: number;
+  /** How long a burst lasts from its first send: shorter than Meta's, so a late-arriving send still falls in Meta's window. */
+  readonly burstWindowMs: number;
+  /** Added to the pay-back time, so a send that reaches Meta early is not refused. */
+  readonly marginMs: number;
+}
+
+export type PaceLimit = RateLimit | BurstPaybackLimit;
+
 export class Pacer {
-  private sha: string | undefined;
+  private readonly shas = new Map<string, string>();
 
   constructor(private readonly redis: Redis) {}
 
   /** 0 when the send may go now (and is counted), else milliseconds to wait before asking again. */
-  async tryAcquire(key: string, limit: RateLimit): Promise<number> {
-    const interval = 1000 / limit.perSecond;
-    const burst = interval * Math.max(0, limit.burst - 1);
-    const args = [String(interval), String(burst)];
-    this.sha ??= (await this.redis.script('LOAD', GCRA)) as string;
-    try {
-      return Number(await this.redis.evalsha(this.sha, 1, key, ...args));
-    } catch (error) {
-      if (error instanceof Error && error.message.includes('NOSCRIPT')) {
-        this.sha = undefined;
-        return Number(await this.redis.eval(GCRA, 1, key, ...args));
-      }
-      throw error;
+  tryAcquire(key: string, limit: PaceLimit): Promise<number> {
+    if ('burstWindowMs' in limit) {
+      return this.run(BURST_PAYBACK, key, [limit.intervalMs, Math.max(1, limit.burst), limit.burstWindowMs, limit.marginMs]);
     }
+    const interval = 1000 / limit.perSecond;
+    return this.run(GCRA, key, [interval, interval * Math.max(0, limit.burst - 1)]);
   }
 
   /** Waits until the send may go; gives up (returns false) if that would be after `deadline`. */
-  async acquire(key: string, limit: RateLimit, deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
+  async acquire(key: string, limit: PaceLimit, deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     for (;;) {
       const wait = await this.tryAcquire(key, limit);
       if (wait === 0) return true;
       if (Date.now() + wait > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.ceil(wait))));
+    }
+  }
+
+  private async run(script: string, key: string, args: readonly number[]): Promise<number> {
+    const argv = args.map(String);
+    let sha = this.shas.get(script);
+    if (sha === undefined) {
+      sha = (await this.redis.script('LOAD', script)) as string;
+      this.shas.set(script, sha);
+    }
+    try {
+      return Number(await this.redis.evalsha(sha, 1, key, ...argv));
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('NOSCRIPT')) {
+        this.shas.delete(script);
+        return Number(await this.redis.eval(script, 1, key, ...argv));
+      }
+      throw error;
     }
   }
 }

@@ -5,14 +5,14 @@ import type { ChannelAdapter, SendableContent, SendOutcome } from '../channels/c
 import type { ConversationWindow } from '../adapters/conversation-window';
 import type { GatewayMetrics } from '../adapters/gateway-metrics';
 import type { MessageLog } from '../adapters/message-log';
-import type { Pacer, RateLimit } from '../adapters/pacer';
+import type { BurstPaybackLimit, Pacer, PaceLimit, RateLimit } from '../adapters/pacer';
 import type { EndpointRegistry } from '../domain/endpoint-registry';
 
 export interface SendLimits {
   /** Per business number, shared by all replicas (Meta: 80/s by default, up to 1,000/s). */
   readonly perNumber: RateLimit;
   /** Per (business number, person) pair (Meta: about one message every 6 s, short bursts tolerated). */
-  readonly perPair: RateLimit;
+  readonly perPair: BurstPaybackLimit;
 }
 
 export type FailureReason =
@@ -129,7 +129,7 @@ export class SendOutboundCommand {
         await this.fail(event, adapter, 'expired', 'throughput limit would delay it past not_after');
         return;
       }
-      if (content.body.$case !== 'markRead' && !(await this.pace(`pair:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline, 'pair'))) {
+      if (content.body.$case !== 'markRead' && !(await this.pace(`pair-burst:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline, 'pair'))) {
         await this.fail(event, adapter, 'expired', 'per-person limit would delay it past not_after');
         return;
       }
@@ -166,7 +166,9 @@ export class SendOutboundCommand {
             await this.fail(event, adapter, 'retries_exhausted', `${attempt} attempts; last: ${outcome.code} ${outcome.title}`, [error]);
             throw new NonRetryableError(`command ${command.commandId}: ${attempt} send attempts failed (last ${outcome.code || outcome.httpStatus})`);
           }
-          await sleep(Math.min(backoffDelayMs(this.deps.retry, attempt), Math.max(0, deadline - Date.now())));
+          // Meta's pair limit frees one send per interval: backing off further only makes the patient wait.
+          const backoff = outcome.code === PAIR_RATE_LIMIT_HIT ? Math.min(backoffDelayMs(this.deps.retry, attempt), this.deps.limits.perPair.intervalMs) : backoffDelayMs(this.deps.retry, attempt);
+          await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())));
         }
       }
     }
@@ -182,7 +184,7 @@ export class SendOutboundCommand {
     return 'window_closed';
   }
 
-  private async pace(key: string, limit: RateLimit, deadline: number, kind: 'number' | 'pair'): Promise<boolean> {
+  private async pace(key: string, limit: PaceLimit, deadline: number, kind: 'number' | 'pair'): Promise<boolean> {
     const started = performance.now();
     const ok = await this.deps.pacer.acquire(`pace:${key}`, limit, deadline);
     this.deps.metrics.paced(kind, (performance.now() - started) / 1000);
@@ -230,6 +232,9 @@ function toChannelError(outcome: Extract<SendOutcome, { kind: 'rejected' }>): Ch
 function channelKey(channel: Channel | undefined): string {
   return channel === Channel.CHANNEL_MESSENGER ? 'messenger' : 'whatsapp';
 }
+
+/** Meta's "(Business Account, Consumer Account) pair rate limit hit". */
+const PAIR_RATE_LIMIT_HIT = 131056;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
