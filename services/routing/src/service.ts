@@ -17,6 +17,7 @@ import { SKILL_TOPICS } from './domain/skills';
 import { BotMessages } from './use-cases/bot-messages';
 import { HandleInboundMessage } from './use-cases/handle-inbound-message';
 import { ApplySkillOutcome } from './use-cases/apply-skill-outcome';
+import { BackToMenu } from './use-cases/back-to-menu';
 import { EscalateMissedSlas } from './use-cases/escalate-missed-slas';
 import { OptOutOnChannelSignal } from './use-cases/opt-out-on-channel-signal';
 import { CrmSyncPatientLookup } from './adapters/patient-lookup';
@@ -60,6 +61,7 @@ export const routingService = defineService({
     const presence = new AgentPresence(redis);
     const assigner = new AssignWaitingConversations(conversations, presence, bus, inbox, config.ROUTING_ASSIGNMENT);
     const messages = new BotMessages(catalog);
+    const hospitalName = (tenantId: string): string => config.ROUTING_HOSPITAL_NAMES[tenantId] ?? tenantId;
     const lookup = new CrmSyncPatientLookup(config.CRM_SYNC_GRPC_ADDRESS);
     ctx.onShutdown(() => {
       lookup.close();
@@ -90,13 +92,14 @@ export const routingService = defineService({
       assigner,
       policy: {
         availableSkills: new Set(config.ROUTING_AVAILABLE_SKILLS),
-        hospitalName: (tenantId) => config.ROUTING_HOSPITAL_NAMES[tenantId] ?? tenantId,
+        hospitalName,
         extraKeywords: { optOut: split(config.ROUTING_OPT_OUT_KEYWORDS), optIn: split(config.ROUTING_OPT_IN_KEYWORDS) },
       },
       logger,
       verification,
     });
-    const applyOutcome = new ApplySkillOutcome(conversations, bus, inbox, assigner, verification);
+    const backToMenu = new BackToMenu({ contacts, replier, messages, hospitalName });
+    const applyOutcome = new ApplySkillOutcome({ conversations, bus, inbox, assigner, backToMenu, verification });
     http.use(inboxRouter({ jwtSecret: config.AGENT_JWT_SECRET, bus, contacts, conversations, audit, faq, inbox, replier, presence, assigner, logger }));
 
     const turns = bus.consumer({

@@ -218,6 +218,26 @@ describe('routing against real Kafka, FerretDB and Redis', () => {
     expect(repeated.map((c) => c.commandId)).toEqual(first.map((c) => c.commandId));
   });
 
+  it('answers a skill’s hand-back with the menu (the skill may hand back without a word), and a done with nothing', async () => {
+    const patient = await consentedPatient('Vuelta');
+    const [menu] = await routing.answersTo(await routing.text(patient, 'Hola'), 1);
+    const outcome = (skill: string, kind: SkillOutcomeKind) =>
+      routing.bus.publish(
+        Topics.skillOutcome,
+        { turnId: crypto.randomUUID(), contactId: menu!.contactId, conversationId: menu!.conversationId, skill, kind, priority: HandoverPriority.HANDOVER_PRIORITY_UNSPECIFIED, department: '', reason: 'nothing-pending', verifyPurpose: '' },
+        { key: menu!.contactId, tenantId: routing.tenantId },
+      );
+    const done = await outcome('reminders', SkillOutcomeKind.SKILL_OUTCOME_KIND_DONE);
+    expect(await routing.answersTo(done.id, 0)).toEqual([]);
+
+    const handBack = await outcome('reminders', SkillOutcomeKind.SKILL_OUTCOME_KIND_HAND_BACK);
+    const [back] = await routing.answersTo(handBack.id, 1);
+    expect(back).toMatchObject({ contactId: menu!.contactId, conversationId: menu!.conversationId, to: { channelUserId: patient.channelUserId }, requestedBy: 'routing' });
+    expect(bodyOf(back!)).toBe(catalog.t('es', 'menu.body', { hospital: 'Hospital Demo' }));
+    expect(back!.content?.$case === 'interactiveList' && back!.content.value.sections[0]?.rows.map((r) => r.id)).toContain('menu:book');
+    expect(back!.commandId).not.toBe(menu!.commandId);
+  });
+
   it('jumps the queue for an emergency escalated by a skill', async () => {
     const calm = await consentedPatient('Calm');
     await routing.answersTo(await routing.text(calm, 'quiero hablar con una persona'), 1);

@@ -1,6 +1,6 @@
 import { Channel, OutboundMessageCommand, Topics, type BusinessEndpoint } from '@careloop/contracts';
 import { nameBasedId, type EventBus } from '@careloop/bus';
-import type { ConsentStatus } from '../domain/conversation';
+import type { ConsentStatus, Conversation } from '../domain/conversation';
 import type { ConversationStore } from './conversation-store';
 
 /** Why a message goes out; consent decides which kinds may go to whom. */
@@ -21,6 +21,21 @@ export interface Recipient {
   readonly endpoint: BusinessEndpoint;
   readonly channel: Channel;
   readonly channelUserId: string;
+}
+
+/** Where a conversation's messages go, for a message routing sends outside a patient's turn. */
+export function recipientOfConversation(conversation: Conversation, contact: { readonly id: string; readonly consent: ConsentStatus }): Recipient {
+  const channel = conversation.channel === 'messenger' ? Channel.CHANNEL_MESSENGER : Channel.CHANNEL_WHATSAPP;
+  return {
+    tenantId: conversation.tenantId,
+    facilityId: conversation.facilityId,
+    contactId: contact.id,
+    conversationId: conversation.id,
+    consent: contact.consent,
+    endpoint: { channel, endpointId: conversation.endpointId, displayAddress: '', accountId: '' },
+    channel,
+    channelUserId: conversation.recipientId,
+  };
 }
 
 export class ConsentRefusedError extends Error {

@@ -7,7 +7,7 @@ import type { Contact, ContactDirectory } from '../adapters/contact-directory';
 import type { ConversationStore } from '../adapters/conversation-store';
 import type { AuditLog } from '../adapters/ledgers';
 import type { PatientLookup, PatientRecord } from '../adapters/patient-lookup';
-import type { Recipient, Replier } from '../adapters/replier';
+import { recipientOfConversation, type Recipient, type Replier } from '../adapters/replier';
 import type { Candidate, PendingVerification, VerificationState } from '../adapters/verification-state';
 import type { Conversation } from '../domain/conversation';
 import { SKILL_TOPICS, isSkillName } from '../domain/skills';
@@ -71,7 +71,6 @@ export class VerifyIdentity {
     const [conversation, contact] = await Promise.all([this.deps.conversations.get(tenantId, outcome.conversationId), this.deps.contacts.get(tenantId, outcome.contactId)]);
     if (!conversation || conversation.status !== 'bot' || !contact) return; // closed or with a person: nothing to verify now
     await this.deps.conversations.setOwner(tenantId, conversation.id, outcome.skill);
-    const channel = conversation.channel === 'messenger' ? Channel.CHANNEL_MESSENGER : Channel.CHANNEL_WHATSAPP;
     const language = contact.language && isLanguage(contact.language) ? contact.language : DEFAULT_LANGUAGE;
     const turn: VerificationTurn = {
       tenantId,
@@ -79,7 +78,7 @@ export class VerifyIdentity {
       contact,
       conversation,
       language,
-      to: { tenantId, facilityId: conversation.facilityId, contactId: contact.id, conversationId: conversation.id, consent: contact.consent, endpoint: { channel, endpointId: conversation.endpointId, displayAddress: '', accountId: '' }, channel, channelUserId: conversation.recipientId },
+      to: recipientOfConversation(conversation, contact),
       key: nameBasedId(tenantId, 'verify-request', event.id),
       causationId: event.id,
     };
