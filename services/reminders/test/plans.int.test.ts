@@ -112,5 +112,15 @@ describe('medication reminders and vital-sign prompts (real Kafka, FerretDB, Red
     expect(byContact[a.contactId]).toMatchObject({ patientId: a.patientId, reminderId: promptA.reminderId, codeSystem: 'http://loinc.org', code: '15074-8', value: 6.1, unit: 'mmol/L', unitInferred: true });
     expect(byContact[b.contactId]).toMatchObject({ patientId: b.patientId, reminderId: promptB.reminderId, codeSystem: 'http://loinc.org', code: '2339-0', value: 110, unit: 'mg/dL', unitInferred: false });
     expect(r.observations.received().filter((e) => e.payload.contactId === a.contactId)).toHaveLength(1);
+
+    // Three unreadable answers: the third says so and how to try again, and hands the chat back (routing sends the menu).
+    await r.answersTo(await r.press(b, `rem:reading:${promptB.reminderId}`), 1);
+    await r.answersTo(await r.say(b, 'banana'), 1);
+    await r.answersTo(await r.say(b, 'no sé'), 1);
+    const third = await r.say(b, '¿?');
+    const [gaveUp] = await r.answersTo(third, 1);
+    expect(gaveUp?.content?.$case === 'text' ? gaveUp.content.value.body : '').toMatch(/still could not read it.*press “Send my reading”/);
+    const thirdOutcome = await waitFor('hand-back', () => r.outcomes.received().find((e) => e.payload.turnId === third)?.payload);
+    expect(thirdOutcome).toMatchObject({ kind: SkillOutcomeKind.SKILL_OUTCOME_KIND_HAND_BACK, reason: 'reading-unreadable' });
   });
 });

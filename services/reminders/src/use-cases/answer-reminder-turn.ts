@@ -104,7 +104,7 @@ export class AnswerReminderTurn {
       const attempts = awaiting.attempts + 1;
       if (attempts >= MAX_READING_ATTEMPTS) {
         await this.contacts.setAwaitingReading(turn.tenantId, t.contactId, null);
-        return answer([say('vital.reask')], { kind: 'hand-back', reason: 'reading-unreadable' });
+        return answer([say('vital.unreadable')], { kind: 'hand-back', reason: 'reading-unreadable' });
       }
       await this.contacts.setAwaitingReading(turn.tenantId, t.contactId, { reminderId: awaiting.reminderId, attempts });
       return answer([say(reading.kind === 'implausible' ? 'vital.implausible' : 'vital.reask')], { kind: 'continue' });
