@@ -254,6 +254,11 @@ describe('identity verification (routing owns it, a skill asks for it)', () => {
     const before = ehrTurns.received().length;
     expect(bodyOf((await answersFor(await other.text(code), turn.contactId, 1))[0]!)).toBe(catalog.t('es', 'verify.passed'));
     expect((await verifiedTurn(turn.contactId, before)).payload.verified?.patientId).toBe(elif.patientId);
+    // Nor which code the patient typed back, right or wrong.
+    const after = JSON.stringify((await routing.api(`/inbox/conversations/${turn.conversationId}`, supervisor)).json['history']);
+    expect(after).not.toContain(code);
+    expect(after).not.toContain(wrong);
+    expect(after.split('••••••').length - 1).toBeGreaterThanOrEqual(3);
   });
 
   it('a patient writing from a new number verifies with their hospital number, and the code goes to the phone on the record', async () => {

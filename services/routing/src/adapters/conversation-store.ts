@@ -123,6 +123,10 @@ class MessageHistory extends TenantRepository<MessageDoc> {
     );
     return r.upserted;
   }
+  /** Replaces what a recorded message says (a one-time code the patient typed): agents never read it. */
+  async redact(tenantId: string, id: string, content: unknown): Promise<void> {
+    await this.updateOneScoped(tenantId, { _id: `${tenantId}:${id}` }, { $set: { content: this.cipher.encrypt(JSON.stringify(content), { tenantId, field: 'messages.content' }) } });
+  }
   async list(tenantId: string, conversationId: string, limit: number): Promise<HistoryEntry[]> {
     const docs = await this.findScoped(tenantId, { conversationId }, { sort: { at: 1 }, limit });
     return docs.map((d) => ({

@@ -136,6 +136,8 @@ export class VerifyIdentity {
       await speaker.say(text(this.deps.messages.t(language, 'verify.otp.invalid')));
       return true;
     }
+    // The code the patient typed, right or wrong, is masked in the history as the one sent is.
+    if (code && turn.message) await this.deps.conversations.history.redact(tenantId, turn.message.messageId, { $case: 'text', value: { body: MASKED_CODE } });
     const resource = `patient:${chosen.patientId}`;
     const actor = `contact:${contact.id}`;
     if (await this.deps.state.isLocked(tenantId, chosen.patientId)) {
