@@ -47,6 +47,16 @@ describe('pacer against real Redis', () => {
     expect(held).toBeLessThanOrEqual(2_000);
   });
 
+  it('per person, starts a new burst once the last is paid back, even inside a window longer than the pay-back', async () => {
+    const pacer = new Pacer(redis);
+    const key = uniqueName('pair');
+    const limit = { intervalMs: 100, burst: 2, burstWindowMs: 1_000, marginMs: 0 };
+    expect([await pacer.tryAcquire(key, limit), await pacer.tryAcquire(key, limit)]).toEqual([0, 0]);
+    expect(await pacer.tryAcquire(key, limit)).toBeGreaterThan(150);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await pacer.tryAcquire(key, limit)).toBe(0);
+  });
+
   it('per person, admits only what the Cloud API simulator’s pair rule accepts, with up to 80 ms of network jitter', async () => {
     // Meta's rule scaled down 20x (6 s -> 300 ms), the gateway's window and margin scaled alike.
     const meta = new PairRateLimiter({ intervalMs: 300, burst: 45, burstWindowMs: 300 });

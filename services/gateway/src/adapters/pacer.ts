@@ -47,12 +47,12 @@ local start = tonumber(state[1])
 local count = tonumber(state[2])
 if start and count then
   local free_at = start + count * interval + margin
-  if now - start < window then
-    if count >= burst then return math.max(1, math.ceil(free_at - now)) end
+  if now - start < window and count < burst then
     redis.call('HINCRBY', KEYS[1], 'count', 1)
     redis.call('PEXPIRE', KEYS[1], math.ceil(free_at + interval - now) + 1000)
     return 0
   end
+  -- A full or past burst waits for its pay-back; once paid back (even inside a long window), a new burst starts.
   if now < free_at then return math.max(1, math.ceil(free_at - now)) end
 end
 -- %.0f: an epoch in ms has 13 digits, at the edge of Lua's default number format.
