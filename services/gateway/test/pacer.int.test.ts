@@ -57,28 +57,29 @@ describe('pacer against real Redis', () => {
     expect(await pacer.tryAcquire(key, limit)).toBe(0);
   });
 
-  it('per person, admits only what the Cloud API simulator’s pair rule accepts, with up to 80 ms of network jitter', async () => {
-    // Meta's rule scaled down 20x (6 s -> 300 ms), the gateway's window and margin scaled alike.
-    const meta = new PairRateLimiter({ intervalMs: 300, burst: 45, burstWindowMs: 300 });
-    const limit = { intervalMs: 300, burst: 20, burstWindowMs: 220, marginMs: 40 };
+  it('per person, admits only what the Cloud API simulator’s pair rule accepts, with up to 50 ms of network jitter', async () => {
+    // Meta's rule with 1 s for its 6 s; the gateway's window 200 ms shorter and a 100-ms margin
+    // (in production: 1 s and 500 ms), which also absorbs this process's own scheduling delays.
+    const meta = new PairRateLimiter({ intervalMs: 1_000, burst: 45, burstWindowMs: 1_000 });
+    const limit = { intervalMs: 1_000, burst: 20, burstWindowMs: 800, marginMs: 100 };
     const pacer = new Pacer(redis);
     const key = uniqueName('pair');
     const refused: number[] = [];
     const started = Date.now();
     let accepted = 0;
-    // A conversation's shape: bursts of one to five sends with pauses of 0-700 ms, each send
-    // reaching "Meta" 0-80 ms after the pacer admitted it.
-    while (Date.now() - started < 6_000) {
+    // A conversation's shape: bursts of one to five sends with pauses of 0-2 s, each send
+    // reaching "Meta" 0-50 ms after the pacer admitted it.
+    while (Date.now() - started < 8_000) {
       const sends = 1 + Math.floor(Math.random() * 5);
       for (let i = 0; i < sends; i++) {
         await pacer.acquire(key, limit);
-        const arrival = Date.now() + Math.random() * 80;
+        const arrival = Date.now() + Math.random() * 50;
         if (meta.tryAcquire('number', 'person', arrival) === undefined) accepted++;
-        else refused.push(arrival - started);
+        else refused.push(Math.round(arrival - started));
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 700));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2_000));
     }
     expect(refused).toEqual([]);
-    expect(accepted).toBeGreaterThan(10);
+    expect(accepted).toBeGreaterThan(5);
   });
 });
