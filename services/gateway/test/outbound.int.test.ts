@@ -200,6 +200,24 @@ describe('gateway outbound against the Cloud API simulator, real Kafka, FerretDB
     expect(elapsed).toBeGreaterThan(1_000);
   });
 
+  it('resumes a command a previous process claimed but never sent (sends it once); a fresh one is logged as one attempt', async () => {
+    const { waId } = await patientInWindow('Sara');
+    const c = command(waId, text('Recuerde traer su tarjeta sanitaria.'));
+    const { mongo, cipher } = gateway.running.context;
+    const log = new MessageLog(mongo!, cipher!);
+    // A previous gateway process claimed it and stopped before the send (e.g. while pacing a retry).
+    await log.claim(gateway.tenants.spain, { commandId: c.commandId, channel: 'whatsapp', endpointId: NUMBER, recipient: waId, content: c.content, contactId: '', conversationId: '', requestedBy: 'test-skill' });
+    await send(c);
+    expect(await resultOf(c.commandId)).toMatchObject({ accepted: true });
+    expect(sim.sentMessages({ to: waId })).toHaveLength(1);
+    expect(await log.get(gateway.tenants.spain, c.commandId)).toMatchObject({ state: 'accepted', attempts: 1 });
+
+    const fresh = command(waId, text('Hasta pronto.'));
+    await send(fresh);
+    expect(await resultOf(fresh.commandId)).toMatchObject({ accepted: true });
+    expect(await log.get(gateway.tenants.spain, fresh.commandId)).toMatchObject({ state: 'accepted', attempts: 1, sentAsTemplate: false });
+  });
+
   it('never repeats a send whose outcome a crash left unknown, and settles it from Meta’s status webhook', async () => {
     const { patient, waId } = await patientInWindow('Irene');
     const c = command(waId, text('Su resultado está disponible.'));

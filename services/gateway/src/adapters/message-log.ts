@@ -73,6 +73,8 @@ export interface NewLogEntry {
   contactId: string;
   conversationId: string;
   requestedBy: string;
+  /** Claimed as already sending (the caller sends right after: one write instead of two), and with which content. */
+  sending?: { readonly asTemplate: boolean };
 }
 
 export interface LogEntryView {
@@ -123,9 +125,9 @@ export class MessageLog extends TenantRepository<MessageLogDoc> {
             contactId: entry.contactId,
             conversationId: entry.conversationId,
             requestedBy: entry.requestedBy,
-            state: 'claimed',
-            attempts: 0,
-            sentAsTemplate: false,
+            state: entry.sending ? 'sending' : 'claimed',
+            attempts: entry.sending ? 1 : 0,
+            sentAsTemplate: entry.sending?.asTemplate ?? false,
             statuses: [],
             createdAt: now,
             updatedAt: now,

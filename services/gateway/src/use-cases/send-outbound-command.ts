@@ -84,15 +84,24 @@ export class SendOutboundCommand {
       throw new NonRetryableError(`command ${command.commandId} breaks ${adapter.name} limits: ${problems.join('; ')}`);
     }
 
+    // The first attempt is paced before the claim, so that the claim can already say "sending":
+    // one message-log write fewer per command (FerretDB writes are the gateway's bottleneck).
+    const content = await this.chooseContent(adapter, command);
+    const deadline = command.notAfter ? command.notAfter.getTime() : Number.POSITIVE_INFINITY;
+    const endpointId = command.from?.endpointId ?? '';
+    const recipient = command.to?.channelUserId ?? '';
+    const firstPacing = content === 'window_closed' ? 'window_closed' : await this.paceAll(endpointId, recipient, content, deadline);
+
     const claim = await this.deps.log.claim(tenantId, {
       commandId: command.commandId,
       channel: adapter.name,
-      endpointId: command.from?.endpointId ?? '',
-      recipient: command.to?.channelUserId ?? '',
+      endpointId,
+      recipient,
       content: command.content,
       contactId: command.contactId,
       conversationId: command.conversationId,
       requestedBy: command.requestedBy,
+      ...(firstPacing === 'ok' && content !== 'window_closed' ? { sending: { asTemplate: content.asTemplate } } : {}),
     });
     if (!claim.created && claim.existing) {
       switch (claim.existing.state) {
@@ -109,32 +118,27 @@ export class SendOutboundCommand {
       }
     }
 
-    const content = await this.chooseContent(adapter, command);
     if (content === 'window_closed') {
       await this.fail(event, adapter, 'window_closed', 'the 24-hour customer-service window is closed and the command has no template fallback');
       return;
     }
-    const deadline = command.notAfter ? command.notAfter.getTime() : Number.POSITIVE_INFINITY;
-    const endpointId = command.from?.endpointId ?? '';
-    const recipient = command.to?.channelUserId ?? '';
+    if (firstPacing !== 'ok') {
+      await this.fail(event, adapter, 'expired', firstPacing);
+      return;
+    }
 
     let throttledSince: number | undefined;
     let transientFailures = 0;
     for (let attempt = 1; ; attempt++) {
-      if (Date.now() > deadline) {
-        await this.fail(event, adapter, 'expired', 'not sent before the command’s not_after');
-        return;
+      if (attempt > 1) {
+        const paced = Date.now() > deadline ? 'not sent before the command’s not_after' : await this.paceAll(endpointId, recipient, content, deadline);
+        if (paced !== 'ok') {
+          await this.fail(event, adapter, 'expired', paced);
+          return;
+        }
       }
-      if (!(await this.pace(`number:${endpointId}`, this.deps.limits.perNumber, deadline, 'number'))) {
-        await this.fail(event, adapter, 'expired', 'throughput limit would delay it past not_after');
-        return;
-      }
-      if (content.body.$case !== 'markRead' && !(await this.pace(`pair-burst:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline, 'pair'))) {
-        await this.fail(event, adapter, 'expired', 'per-person limit would delay it past not_after');
-        return;
-      }
-
-      await this.deps.log.markSending(tenantId, command.commandId, content.asTemplate);
+      // Claimed as sending just now; a resumed claim, or a retry, says so here.
+      if (attempt > 1 || !claim.created) await this.deps.log.markSending(tenantId, command.commandId, content.asTemplate);
       const started = performance.now();
       const outcome = await adapter.send(command, content.body);
       const seconds = (performance.now() - started) / 1000;
@@ -182,6 +186,17 @@ export class SendOutboundCommand {
     if (await this.deps.window.isOpen(command.from?.endpointId ?? '', command.to?.channelUserId ?? '')) return { body: content, asTemplate: false };
     if (command.templateFallback && adapter.channel === Channel.CHANNEL_WHATSAPP) return { body: { $case: 'template', value: command.templateFallback }, asTemplate: true };
     return 'window_closed';
+  }
+
+  /** Both limits in turn: 'ok' when the send may go now, else why it cannot go before `deadline`. */
+  private async paceAll(endpointId: string, recipient: string, content: { body: SendableContent }, deadline: number): Promise<string> {
+    if (Date.now() > deadline) return 'not sent before the command’s not_after';
+    if (!(await this.pace(`number:${endpointId}`, this.deps.limits.perNumber, deadline, 'number'))) return 'throughput limit would delay it past not_after';
+    // Mark-as-read is not a message to the person: Meta's pair limit does not count it.
+    if (content.body.$case !== 'markRead' && !(await this.pace(`pair-burst:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline, 'pair'))) {
+      return 'per-person limit would delay it past not_after';
+    }
+    return 'ok';
   }
 
   private async pace(key: string, limit: PaceLimit, deadline: number, kind: 'number' | 'pair'): Promise<boolean> {
