@@ -2,15 +2,16 @@
  * Gathers writes that arrive while one is in flight into the next single round trip (group
  * commit). The first write goes at once, so a lone caller waits one round trip; under load
  * callers share them, so throughput follows the batch size, not the store's latency. Each
- * caller's promise settles with its own batch: resolved once the batch is written, rejected
- * with the batch's error otherwise (nothing is dropped silently).
+ * caller's promise settles with its own batch: resolved with its own item's result once the
+ * batch is written (`writeBatch` answers one result per item, in order), rejected with the
+ * batch's error otherwise (nothing is dropped silently).
  */
-export class GroupCommit<T> {
-  private queue: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
+export class GroupCommitWithResults<T, R> {
+  private queue: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   private flushing = false;
 
   constructor(
-    private readonly writeBatch: (items: readonly T[]) => Promise<void>,
+    private readonly writeBatch: (items: readonly T[]) => Promise<readonly R[]>,
     private readonly maxBatch = 500,
   ) {}
 
@@ -19,8 +20,8 @@ export class GroupCommit<T> {
     while (this.flushing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
-  add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (!this.flushing) void this.drain();
     });
@@ -32,8 +33,9 @@ export class GroupCommit<T> {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
-          await this.writeBatch(batch.map((b) => b.item));
-          for (const b of batch) b.resolve();
+          const results = await this.writeBatch(batch.map((b) => b.item));
+          if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} writes answered ${results.length} results`);
+          batch.forEach((b, i) => b.resolve(results[i] as R));
         } catch (error) {
           for (const b of batch) b.reject(error);
         }
@@ -44,13 +46,36 @@ export class GroupCommit<T> {
   }
 }
 
+/** Group commit of writes that answer nothing but success or failure. */
+export class GroupCommit<T> extends GroupCommitWithResults<T, undefined> {
+  constructor(writeBatch: (items: readonly T[]) => Promise<void>, maxBatch = 500) {
+    super(async (items) => {
+      await writeBatch(items);
+      return items.map(() => undefined);
+    }, maxBatch);
+  }
+}
+
+type WriteErrorLike = { index?: unknown; code?: unknown; errmsg?: unknown; err?: { index?: unknown; code?: unknown; errmsg?: unknown } };
+
+/**
+ * The positions of the documents an unordered insert refused as existing already (E11000), or
+ * undefined when the error is anything else (then nothing can be said about any document).
+ */
+export function duplicateKeyIndexes(error: unknown): ReadonlySet<number> | undefined {
+  if (!onlyDuplicateKeys(error)) return undefined;
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  if (!Array.isArray(writeErrors)) return undefined;
+  const indexes = (writeErrors as WriteErrorLike[]).map((e) => e.index ?? e.err?.index);
+  return indexes.every((i): i is number => typeof i === 'number') ? new Set(indexes) : undefined;
+}
+
 /** Whether a bulk write failed only because some documents existed already (E11000). */
 export function onlyDuplicateKeys(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
   if (Array.isArray(writeErrors) && writeErrors.length > 0) {
     // The driver's WriteError has code/errmsg; as serialised by mongoose's insertMany they sit under `err`.
-    type WriteErrorLike = { code?: unknown; errmsg?: unknown; err?: { code?: unknown; errmsg?: unknown } };
     const duplicate = (e: WriteErrorLike) => (e.code ?? e.err?.code) === 11000 || /E11000|duplicate key/i.test(String(e.errmsg ?? e.err?.errmsg));
     return writeErrors.every((e) => duplicate(e as WriteErrorLike));
   }

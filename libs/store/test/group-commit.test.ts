@@ -1,4 +1,4 @@
-import { GroupCommit, onlyDuplicateKeys } from '@careloop/store';
+import { duplicateKeyIndexes, GroupCommit, GroupCommitWithResults, onlyDuplicateKeys } from '@careloop/store';
 
 function deferred() {
   let release: () => void = () => undefined;
@@ -41,6 +41,11 @@ describe('GroupCommit', () => {
     await expect(next).resolves.toBeUndefined();
   });
 
+  it('gives each caller its own item’s result', async () => {
+    const commit = new GroupCommitWithResults<number, string>((items) => Promise.resolve(items.map((n) => `#${n}`)));
+    await expect(Promise.all([1, 2, 3].map((n) => commit.add(n)))).resolves.toEqual(['#1', '#2', '#3']);
+  });
+
   it('splits a long queue into batches of at most maxBatch', async () => {
     const sizes: number[] = [];
     const commit = new GroupCommit<number>((items) => {
@@ -77,5 +82,17 @@ describe('onlyDuplicateKeys', () => {
     const bulk = (codes: number[]) => Object.assign(new Error('E11000 duplicate key error collection: db.days'), { writeErrors: codes.map((code, index) => ({ index, err: { index, code, errmsg: code === 11000 ? 'E11000 duplicate key error' : 'Document failed validation' } })) });
     expect(onlyDuplicateKeys(bulk([11000, 11000]))).toBe(true);
     expect(onlyDuplicateKeys(bulk([11000, 121]))).toBe(false);
+  });
+});
+
+describe('duplicateKeyIndexes', () => {
+  it('names the refused positions of an unordered insert, in the driver’s and in mongoose’s shape, and nothing for other errors', () => {
+    const driver = Object.assign(new Error('bulk write error'), { writeErrors: [1, 3].map((index) => ({ index, code: 11000, errmsg: 'E11000 duplicate key' })) });
+    const mongoose = Object.assign(new Error('E11000 duplicate key error'), { writeErrors: [0].map((index) => ({ err: { index, code: 11000, errmsg: 'E11000 duplicate key error' } })) });
+    const mixed = Object.assign(new Error('bulk write error'), { writeErrors: [{ index: 0, code: 11000, errmsg: 'E11000' }, { index: 1, code: 121, errmsg: 'failed validation' }] });
+    expect([...(duplicateKeyIndexes(driver) ?? [])]).toEqual([1, 3]);
+    expect([...(duplicateKeyIndexes(mongoose) ?? [])]).toEqual([0]);
+    expect(duplicateKeyIndexes(mixed)).toBeUndefined();
+    expect(duplicateKeyIndexes(new Error('connection reset'))).toBeUndefined();
   });
 });
