@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { GroupCommit } from './group-commit';
+import { GroupCommit, onlyDuplicateKeys } from './group-commit';
 import { ensureCollection, modelFor } from './mongo';
 
 interface ProcessedEventDoc {
@@ -34,12 +34,16 @@ const LOOKUP_CONCURRENCY = 16;
 export class MongoProcessedEvents {
   private readonly model: Model<ProcessedEventDoc>;
   // Marks of events handled at about the same time (many keys and partitions in parallel)
-  // share one bulk write instead of one round trip each.
+  // share one unordered insert instead of one round trip each. An insert, not an upsert:
+  // FerretDB writes a batch of inserts at ~0.3 ms a document but applies bulk upserts one by one
+  // (~4 ms each); a mark that exists already (a redelivery) is refused (E11000), which is the
+  // same no-op the upsert's $setOnInsert was.
   private readonly marks = new GroupCommit<ProcessedEventDoc>(async (docs) => {
-    await this.model.bulkWrite(
-      docs.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: doc }, upsert: true } })),
-      { ordered: false },
-    );
+    try {
+      await this.model.insertMany(docs, { ordered: false, lean: true });
+    } catch (error) {
+      if (!onlyDuplicateKeys(error)) throw error;
+    }
   });
 
   constructor(

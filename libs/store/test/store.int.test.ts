@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import type { Connection } from 'mongoose';
-import { connectMongo, connectRedis, FieldCipher, isRedisConnected, MissingTenantError, redisKeyPrefix, type KeyMaterial } from '@careloop/store';
+import { connectMongo, connectRedis, FieldCipher, isRedisConnected, MissingTenantError, MongoProcessedEvents, redisKeyPrefix, type KeyMaterial } from '@careloop/store';
 import { infraEnv, uniqueName } from '@careloop/testing';
 import { ContactRepository } from './fixtures/contact-repository';
 
@@ -76,6 +76,17 @@ describe('stores against real FerretDB and Redis', () => {
     expect(found.map((c) => c.name).sort()).toEqual(['Ana', 'Luis']);
     expect(await repo.findByIds('tenant-c', [])).toEqual([]);
     await expect(repo.findByIds('', ['e1'])).rejects.toBeInstanceOf(MissingTenantError);
+  });
+
+  it('marks processed events in shared inserts: a mark made twice, alone or beside new ones, is one mark and no error', async () => {
+    const processed = new MongoProcessedEvents(connection);
+    await processed.init();
+    const group = `group-${Date.now()}`;
+    await processed.markProcessed(group, 'e1', 't1');
+    // Concurrent marks share a batch; e1 again (a redelivery) is refused as existing, the others land.
+    await Promise.all(['e2', 'e1', 'e3', 'e2'].map((id) => processed.markProcessed(group, id, 't1')));
+    expect([...(await processed.findProcessed(group, ['e1', 'e2', 'e3', 'e4']))].sort()).toEqual(['e1', 'e2', 'e3']);
+    expect(await connection.collection('processed_events').countDocuments({ group })).toBe(3);
   });
 
   it('namespaces Redis keys by service', async () => {
