@@ -90,7 +90,7 @@ export class SendOutboundCommand {
     const deadline = command.notAfter ? command.notAfter.getTime() : Number.POSITIVE_INFINITY;
     const endpointId = command.from?.endpointId ?? '';
     const recipient = command.to?.channelUserId ?? '';
-    const firstPacing = content === 'window_closed' ? 'window_closed' : await this.paceAll(endpointId, recipient, content, deadline);
+    const firstPacing = content === 'window_closed' ? undefined : await this.paceAll(endpointId, recipient, content, deadline);
 
     const claim = await this.deps.log.claim(tenantId, {
       commandId: command.commandId,
@@ -101,7 +101,7 @@ export class SendOutboundCommand {
       contactId: command.contactId,
       conversationId: command.conversationId,
       requestedBy: command.requestedBy,
-      ...(firstPacing === 'ok' && content !== 'window_closed' ? { sending: { asTemplate: content.asTemplate } } : {}),
+      ...(content !== 'window_closed' && firstPacing === 'ok' ? { sending: { asTemplate: content.asTemplate } } : {}),
     });
     if (!claim.created && claim.existing) {
       switch (claim.existing.state) {
@@ -123,7 +123,7 @@ export class SendOutboundCommand {
       return;
     }
     if (firstPacing !== 'ok') {
-      await this.fail(event, adapter, 'expired', firstPacing);
+      await this.fail(event, adapter, 'expired', firstPacing ?? 'not paced');
       return;
     }
 
