@@ -81,3 +81,25 @@ export function onlyDuplicateKeys(error: unknown): boolean {
   }
   return /E11000|duplicate key/i.test(error.message);
 }
+
+/**
+ * Group-committed unordered inserts that answer, per document, whether it was inserted (true)
+ * or refused because a document with its key exists already (false, E11000): an insert-once
+ * record, e.g. "this command was claimed", "this outcome is settled". On FerretDB a batch costs
+ * ~0.3 ms a document against ~2 ms for one write; any other error fails the whole batch.
+ */
+export class GroupCommittedInserts<T> extends GroupCommitWithResults<T, boolean> {
+  constructor(model: { insertMany(docs: T[], options: { ordered: false; lean: true }): Promise<unknown> }, maxBatch = 500) {
+    super(async (docs) => {
+      try {
+        // lean: the documents are complete and typed by the caller; hydrating each one is CPU on the hot path.
+        await model.insertMany([...docs], { ordered: false, lean: true });
+        return docs.map(() => true);
+      } catch (error) {
+        const existing = duplicateKeyIndexes(error);
+        if (!existing) throw error;
+        return docs.map((_, i) => !existing.has(i));
+      }
+    }, maxBatch);
+  }
+}

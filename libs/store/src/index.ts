@@ -3,5 +3,5 @@ export { FieldCipher, generateKey, type FieldContext, type KeyMaterial } from '.
 export { connectMongo, ensureCollection, isMongoConnected, modelFor, type MongoSettings } from './mongo';
 export { TenantRepository, tenantGuard, type TenantOwned } from './tenant-repository';
 export { MongoProcessedEvents } from './processed-events';
-export { duplicateKeyIndexes, GroupCommit, GroupCommitWithResults, onlyDuplicateKeys } from './group-commit';
+export { duplicateKeyIndexes, GroupCommit, GroupCommitWithResults, GroupCommittedInserts, onlyDuplicateKeys } from './group-commit';
 export { connectRedis, isRedisConnected, redisKeyPrefix, Redis, type RedisSettings } from './redis';

@@ -1,4 +1,4 @@
-import { duplicateKeyIndexes, GroupCommit, GroupCommitWithResults, onlyDuplicateKeys } from '@careloop/store';
+import { duplicateKeyIndexes, GroupCommit, GroupCommittedInserts, GroupCommitWithResults, onlyDuplicateKeys } from '@careloop/store';
 
 function deferred() {
   let release: () => void = () => undefined;
@@ -94,5 +94,26 @@ describe('duplicateKeyIndexes', () => {
     expect([...(duplicateKeyIndexes(mongoose) ?? [])]).toEqual([0]);
     expect(duplicateKeyIndexes(mixed)).toBeUndefined();
     expect(duplicateKeyIndexes(new Error('connection reset'))).toBeUndefined();
+  });
+});
+
+describe('GroupCommittedInserts', () => {
+  const store = (existing: Set<string>, failWith?: Error) => ({
+    insertMany: (docs: { _id: string }[]) => {
+      if (failWith) return Promise.reject(failWith);
+      const refused = docs.flatMap((d, index) => (existing.has(d._id) ? [{ index, code: 11000, errmsg: 'E11000 duplicate key' }] : []));
+      docs.forEach((d) => existing.add(d._id));
+      return refused.length > 0 ? Promise.reject(Object.assign(new Error('bulk write error'), { writeErrors: refused })) : Promise.resolve(docs);
+    },
+  });
+
+  it('answers true for each document inserted and false for each refused as existing, in one batch', async () => {
+    const inserts = new GroupCommittedInserts<{ _id: string }>(store(new Set(['b'])));
+    expect(await Promise.all(['a', 'b', 'c', 'a'].map((_id) => inserts.add({ _id })))).toEqual([true, false, true, false]);
+  });
+
+  it('fails every caller of the batch on any other error', async () => {
+    const inserts = new GroupCommittedInserts<{ _id: string }>(store(new Set(), new Error('connection reset')));
+    await expect(Promise.all([inserts.add({ _id: 'a' }), inserts.add({ _id: 'b' })])).rejects.toThrow('connection reset');
   });
 });

@@ -100,9 +100,10 @@ export const gatewayService = defineService({
       handlers: [on(Topics.outboundCommand, (event) => send.execute(event))],
     });
     const statuses = new RecordDeliveryStatus(log, bus);
+    // No processed-events record here either: a status is an insert-once document (a redelivered
+    // one is refused as existing) and the outcome it may settle is insert-once too.
     const statusLog = bus.consumer({
       group: 'gateway.message-log',
-      processed: ctx.processedEvents,
       handlers: [on(Topics.messageStatus, (event) => statuses.execute(event))],
     });
     await Promise.all([outbound.start(), statusLog.start()]);

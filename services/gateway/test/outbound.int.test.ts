@@ -246,6 +246,44 @@ describe('gateway outbound against the Cloud API simulator, real Kafka, FerretDB
     expect(sim.sentMessages({ to: waId })).toHaveLength(1);
   });
 
+  it('settles a command once whichever of the send’s answer and a status webhook comes first; a redelivered status is one entry', async () => {
+    const { mongo, cipher } = gateway.running.context;
+    const log = new MessageLog(mongo!, cipher!);
+    const tenant = gateway.tenants.spain;
+    const entry = (commandId: string) => ({ commandId, channel: 'whatsapp', endpointId: NUMBER, recipient: '34600000001', content: { text: 'x' }, contactId: 'c1', conversationId: 'v1', requestedBy: 'test-skill', sending: { asTemplate: true } });
+    const sent = { status: 'sent', at: new Date('2026-12-04T10:00:00Z') };
+
+    // The status overtakes the send's answer: it settles the command and hands back what the result needs...
+    const overtaken = randomUUID();
+    await log.claim(tenant, entry(overtaken));
+    expect(await log.recordStatus(tenant, 'wamid.overtaken', overtaken, sent)).toMatchObject({ commandId: overtaken, state: 'accepted', messageId: 'wamid.overtaken', sentAsTemplate: true, requestedBy: 'test-skill' });
+    // ...and the send's own answer then settles nothing (its result is not published twice).
+    expect(await log.markAccepted(tenant, overtaken, 'wamid.overtaken')).toBe(false);
+    // Meta redelivers the same status: still one entry, nothing to reconcile.
+    expect(await log.recordStatus(tenant, 'wamid.overtaken', overtaken, sent)).toBeNull();
+    await log.recordStatus(tenant, 'wamid.overtaken', overtaken, { status: 'read', at: new Date('2026-12-04T10:05:00Z') });
+    expect((await log.get(tenant, overtaken))?.statuses.map((s) => s.status)).toEqual(['sent', 'read']);
+
+    // The usual order: the send settles, its status only joins the timeline.
+    const usual = randomUUID();
+    await log.claim(tenant, entry(usual));
+    expect(await log.markAccepted(tenant, usual, 'wamid.usual')).toBe(true);
+    expect(await log.recordStatus(tenant, 'wamid.usual', usual, sent)).toBeNull();
+    expect(await log.get(tenant, usual)).toMatchObject({ state: 'accepted', messageId: 'wamid.usual', statuses: [{ status: 'sent' }] });
+
+    // A status naming a command this gateway never logged settles nothing, then or later.
+    const foreign = randomUUID();
+    expect(await log.recordStatus(tenant, 'wamid.foreign', foreign, sent)).toBeNull();
+    await log.claim(tenant, entry(foreign));
+    expect(await log.markAccepted(tenant, foreign, 'wamid.foreign-own')).toBe(true);
+    // A final failure is final too: no later status turns it into an acceptance.
+    const refused = randomUUID();
+    await log.claim(tenant, entry(refused));
+    await log.markFailed(tenant, refused, 'channel_error: 131026 Message undeliverable');
+    expect(await log.recordStatus(tenant, 'wamid.refused', refused, sent)).toBeNull();
+    expect(await log.get(tenant, refused)).toMatchObject({ state: 'failed', failureReason: 'channel_error: 131026 Message undeliverable' });
+  });
+
   async function readDeadLetter(commandId: string): Promise<DeadLetter> {
     const kafka = new Kafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'dlq-reader', logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });

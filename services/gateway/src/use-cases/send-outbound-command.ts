@@ -145,8 +145,10 @@ export class SendOutboundCommand {
 
       if (outcome.kind === 'accepted') {
         this.deps.metrics.send(adapter.name, 'accepted', 0, seconds);
-        await this.deps.log.markAccepted(tenantId, command.commandId, outcome.messageId);
-        await this.publishResult(event, { accepted: true, messageId: outcome.messageId, sentAsTemplate: content.asTemplate });
+        // Not settled now: a status webhook overtook this answer and published the result already.
+        if (await this.deps.log.markAccepted(tenantId, command.commandId, outcome.messageId)) {
+          await this.publishResult(event, { accepted: true, messageId: outcome.messageId, sentAsTemplate: content.asTemplate });
+        }
         return;
       }
       this.deps.metrics.send(adapter.name, outcome.retry, outcome.code, seconds);
