@@ -13,6 +13,7 @@ import { startSimulator, type CloudApiSimulator, type TemplateDefinition } from 
 import { connectRedis, redisKeyPrefix } from '@careloop/store';
 import { Pacer } from '../src/adapters/pacer';
 import { WhatsappAdapter } from '../src/channels/whatsapp/adapter';
+import { deriveSendLimits } from '../src/use-cases/send-outbound-command';
 import { BenchChild, CpuMeter, formatNumber as fmt, kafkaClient, MetricsSnapshot, sleep } from '@careloop/testing';
 import { gatewayEnv, newGatewayRun, profileEnv, type BenchContext, type GatewayRun } from './support/context';
 import { BENCH_CLIENT_ID, recordsBetween, topicOffsets } from './support/kafka';
@@ -177,8 +178,7 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
     const pacer = new Pacer(redis);
     const adapter = new WhatsappAdapter({ appSecrets: [run.appSecret], verifyToken: run.verifyToken, accessToken: run.accessToken, graphBaseUrl: sim.url, apiVersion: 'v23.0', sendTimeoutMs: 10_000 });
     // As src/service.ts derives them from WHATSAPP_THROUGHPUT_PER_SECOND, the default headroom (0.97) and the default pair limits.
-    const perNumber = { perSecond: options.limit * 0.97, burst: Math.max(1, Math.floor(options.limit / 20)) };
-    const perPair = { intervalMs: 6_000, burst: 20, burstWindowMs: 5_000, marginMs: 500 };
+    const { perNumber, perPair } = deriveSendLimits({ throughputPerSecond: options.limit, headroom: 0.97, pairPerMinute: 10, pairBurst: 20, pairBurstWindowMs: 5_000 });
 
     // How many sends the pacer itself admits in the busiest sliding second when asked far faster than the limit
     // (Meta and the simulator count a rolling second: above the limit there means 130429).
@@ -188,7 +188,8 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
     await Promise.all(
       Array.from({ length: 32 }, async () => {
         while (granted.length < target) {
-          await pacer.acquire(admissionKey, perNumber);
+          const wait = (await pacer.reserve(admissionKey, perNumber)) ?? 0;
+          await sleep(wait);
           granted.push(Date.now());
         }
       }),
@@ -209,8 +210,9 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
         const content = command.content;
         if (!content) return;
         for (let attempt = 1; attempt <= 6; attempt++) {
-          await pacer.acquire(`pace:number:${run.endpointId}`, perNumber);
+          // In the gateway's order: the person's limit, then the number's next slot, sent at the slot.
           await pacer.acquire(`pace:pair-burst:${run.endpointId}:${command.to?.channelUserId ?? ''}`, perPair);
+          await sleep((await pacer.reserve(`pace:number:${run.endpointId}`, perNumber)) ?? 0);
           const outcome = await adapter.send(command, content);
           if (outcome.kind === 'accepted' || outcome.retry !== 'throttled') break;
           await sleep(500 * 2 ** (attempt - 1)); // the gateway's retry policy: 500 ms, doubling
@@ -331,6 +333,10 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
           `${options.concurrency} partitions × ${options.keyConcurrency} recipients in parallel → at most ~${fmt((Math.min(options.concurrency, partitions) * options.keyConcurrency) / handler.mean)}/s`,
       );
     }
+    console.log(
+      `  throughput slots missed (a send late for its slot took a later one): ${fmt(metrics.sum('careloop_gateway_pacing_slots_missed_total'))}; ` +
+        `gateway event loop lag p50 ${fmt(metrics.sum('careloop_nodejs_eventloop_lag_p50_seconds') * 1000, 1)} ms, p99 ${fmt(metrics.sum('careloop_nodejs_eventloop_lag_p99_seconds') * 1000, 1)} ms, max ${fmt(metrics.sum('careloop_nodejs_eventloop_lag_max_seconds') * 1000, 1)} ms`,
+    );
     console.log(`  CPU while draining (cores): ${cpu.map((c) => `${c.name} ${c.cores.toFixed(2)}`).join(', ')}`);
     printDiagnostics();
 

@@ -13,7 +13,7 @@ import { MessageLog } from './adapters/message-log';
 import { GatewayMetrics } from './adapters/gateway-metrics';
 import { webhookRouter } from './adapters/http/webhook-routes';
 import { ReceiveWebhook } from './use-cases/receive-webhook';
-import { SendOutboundCommand } from './use-cases/send-outbound-command';
+import { deriveSendLimits, SendOutboundCommand } from './use-cases/send-outbound-command';
 import { RecordDeliveryStatus } from './use-cases/record-delivery-status';
 
 export const GATEWAY_TOPICS = [Topics.inboundMessage, Topics.messageStatus, Topics.accountAlert, Topics.outboundCommand, Topics.outboundResult] as readonly EventDefinition<unknown>[];
@@ -74,20 +74,13 @@ export const gatewayService = defineService({
       bus,
       metrics,
       logger,
-      limits: {
-        // The burst must fit in the headroom: rate x headroom + burst never exceeds Meta's per-second limit.
-        perNumber: {
-          perSecond: config.WHATSAPP_THROUGHPUT_PER_SECOND * config.WHATSAPP_THROUGHPUT_HEADROOM,
-          burst: Math.max(1, Math.floor(config.WHATSAPP_THROUGHPUT_PER_SECOND * (1 - config.WHATSAPP_THROUGHPUT_HEADROOM))),
-        },
-        perPair: {
-          intervalMs: 60_000 / config.WHATSAPP_PAIR_PER_MINUTE,
-          burst: config.WHATSAPP_PAIR_BURST,
-          burstWindowMs: config.WHATSAPP_PAIR_BURST_WINDOW_MS,
-          // Pay back half a second more than Meta asks: a send may reach Meta sooner than the burst's first did.
-          marginMs: 500,
-        },
-      },
+      limits: deriveSendLimits({
+        throughputPerSecond: config.WHATSAPP_THROUGHPUT_PER_SECOND,
+        headroom: config.WHATSAPP_THROUGHPUT_HEADROOM,
+        pairPerMinute: config.WHATSAPP_PAIR_PER_MINUTE,
+        pairBurst: config.WHATSAPP_PAIR_BURST,
+        pairBurstWindowMs: config.WHATSAPP_PAIR_BURST_WINDOW_MS,
+      }),
       retry: { maxAttempts: config.SEND_MAX_ATTEMPTS, initialDelayMs: 500, maxDelayMs: 30_000, multiplier: 2 },
       throttledGiveUpMs: config.SEND_THROTTLED_GIVE_UP_MS,
     });

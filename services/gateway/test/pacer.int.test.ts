@@ -10,7 +10,7 @@ describe('pacer against real Redis', () => {
   });
   afterAll(() => redis.quit());
 
-  it('admits at most rate x time + burst in a tight loop, never a fraction-of-a-millisecond wait as "go"', async () => {
+  it('grants at most rate x time + burst slots that are due now in a tight loop, and refuses the rest', async () => {
     const pacer = new Pacer(redis);
     const limit = { perSecond: 970, burst: 30 };
     const key = uniqueName('number');
@@ -18,16 +18,36 @@ describe('pacer against real Redis', () => {
     let refusals = 0;
     const started = Date.now();
     while (Date.now() - started < 1_000) {
-      const wait = await pacer.tryAcquire(key, limit);
-      if (wait === 0) admitted++;
+      // A deadline of now: only a slot due at once is taken.
+      const wait = await pacer.reserve(key, limit, Date.now());
+      if (wait === undefined) refusals++;
       else {
-        refusals++;
-        expect(wait).toBeGreaterThanOrEqual(1);
+        admitted++;
+        expect(wait).toBe(0);
       }
     }
     const elapsed = (Date.now() - started) / 1000;
     expect(refusals).toBeGreaterThan(0);
     expect(admitted).toBeLessThanOrEqual(Math.ceil(limit.perSecond * elapsed) + limit.burst + 1);
+  });
+
+  it('reserves evenly spaced slots: a burst at once, then one every interval; a slot past the deadline is refused and takes nothing', async () => {
+    const pacer = new Pacer(redis);
+    const key = uniqueName('number');
+    const limit = { perSecond: 100, burst: 3 };
+    const waits: number[] = [];
+    for (let i = 0; i < 8; i++) waits.push((await pacer.reserve(key, limit)) ?? -1);
+    // The burst's three go now; then 10 ms apart, less the few ms between two calls (each wait is from its own "now").
+    expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
+    for (let i = 3; i < 8; i++) {
+      expect(waits[i]! - waits[i - 1]!).toBeGreaterThanOrEqual(4);
+      expect(waits[i]! - waits[i - 1]!).toBeLessThanOrEqual(11);
+    }
+    // The next slot is ~60 ms away: a caller with 20 ms left is refused, and the slot stays for the next caller.
+    expect(await pacer.reserve(key, limit, Date.now() + 20)).toBeUndefined();
+    const next = await pacer.reserve(key, limit);
+    expect(next! - waits[7]!).toBeGreaterThanOrEqual(2);
+    expect(next! - waits[7]!).toBeLessThanOrEqual(11);
   });
 
   it('per person, lets a burst go and then holds the pair until the burst is paid back (Meta’s pair rule)', async () => {

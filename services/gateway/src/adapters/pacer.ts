@@ -4,26 +4,33 @@ import type { Redis } from '@careloop/store';
  * Rate limits shared by every gateway replica, each a Redis Lua script on the
  * Redis clock (so replicas' clocks cannot disagree).
  *
- * Per number, a generic cell rate algorithm (GCRA): each key stores its
- * "theoretical arrival time"; a send is allowed when it is not earlier than
- * that minus the burst allowance. Unlike fixed windows (rate-limiter-flexible's
+ * Per number, a generic cell rate algorithm (GCRA) as a reservation: each key
+ * stores its "theoretical arrival time"; the caller always gets the next slot
+ * (unless it lies beyond ARGV[3] ms from now: then -1 and nothing is taken) and
+ * is told how long to wait for it. Unlike fixed windows (rate-limiter-flexible's
  * model), GCRA spaces sends evenly, so a replica never bursts a whole second's
- * quota into Meta's per-second throughput window.
+ * quota into Meta's rolling second. Unlike polling ("may I go now?"), which
+ * admits a caller whenever it happens to ask while it still has work to do
+ * before its send, a reserving caller does that work (its claim) during the
+ * wait and sends at the slot itself: sends reach Meta as evenly spaced as they
+ * were admitted.
  */
-const GCRA = `
+const GCRA_RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local max_wait = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local allow_at = tat - burst
--- Never 0 when refused: Redis truncates a fractional reply, and 0 means "counted, go".
-if now < allow_at then return math.max(1, math.ceil(allow_at - now)) end
+local slot = tat - burst
+if slot < now then slot = now end
+if max_wait >= 0 and slot - now > max_wait then return -1 end
 local new_tat = tat + interval
 -- %.3f, not tostring: Lua's %.14g would round an epoch in ms to 0.1 ms and drift the rate.
 redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_tat - now + burst) + 1000)
-return 0
+-- Rounded up: Redis truncates a fractional reply, and a slot 0.4 ms away is not "now".
+return math.ceil(slot - now)
 `;
 
 /**
@@ -81,24 +88,29 @@ export interface BurstPaybackLimit {
   readonly marginMs: number;
 }
 
-export type PaceLimit = RateLimit | BurstPaybackLimit;
-
 export class Pacer {
   private readonly shas = new Map<string, string>();
 
   constructor(private readonly redis: Redis) {}
 
   /** 0 when the send may go now (and is counted), else milliseconds to wait before asking again. */
-  tryAcquire(key: string, limit: PaceLimit): Promise<number> {
-    if ('burstWindowMs' in limit) {
-      return this.run(BURST_PAYBACK, key, [limit.intervalMs, Math.max(1, limit.burst), limit.burstWindowMs, limit.marginMs]);
-    }
+  tryAcquire(key: string, limit: BurstPaybackLimit): Promise<number> {
+    return this.run(BURST_PAYBACK, key, [limit.intervalMs, Math.max(1, limit.burst), limit.burstWindowMs, limit.marginMs]);
+  }
+
+  /**
+   * Takes the next slot of a smooth rate: milliseconds until it (0: now), or undefined when it
+   * would come after `deadline` (then nothing is taken). The caller must send at the slot.
+   */
+  async reserve(key: string, limit: RateLimit, deadline = Number.POSITIVE_INFINITY): Promise<number | undefined> {
     const interval = 1000 / limit.perSecond;
-    return this.run(GCRA, key, [interval, interval * Math.max(0, limit.burst - 1)]);
+    const maxWait = Number.isFinite(deadline) ? Math.max(0, Math.floor(deadline - Date.now())) : -1;
+    const wait = await this.run(GCRA_RESERVE, key, [interval, interval * Math.max(0, limit.burst - 1), maxWait]);
+    return wait < 0 ? undefined : wait;
   }
 
   /** Waits until the send may go; gives up (returns false) if that would be after `deadline`. */
-  async acquire(key: string, limit: PaceLimit, deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
+  async acquire(key: string, limit: BurstPaybackLimit, deadline = Number.POSITIVE_INFINITY): Promise<boolean> {
     for (;;) {
       const wait = await this.tryAcquire(key, limit);
       if (wait === 0) return true;

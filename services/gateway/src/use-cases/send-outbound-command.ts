@@ -5,7 +5,7 @@ import type { ChannelAdapter, SendableContent, SendOutcome } from '../channels/c
 import type { ConversationWindow } from '../adapters/conversation-window';
 import type { GatewayMetrics } from '../adapters/gateway-metrics';
 import type { MessageLog } from '../adapters/message-log';
-import type { BurstPaybackLimit, Pacer, PaceLimit, RateLimit } from '../adapters/pacer';
+import type { BurstPaybackLimit, Pacer, RateLimit } from '../adapters/pacer';
 import type { EndpointRegistry } from '../domain/endpoint-registry';
 
 export interface SendLimits {
@@ -13,6 +13,30 @@ export interface SendLimits {
   readonly perNumber: RateLimit;
   /** Per (business number, person) pair (Meta: about one message every 6 s, short bursts tolerated). */
   readonly perPair: BurstPaybackLimit;
+}
+
+/** The limits from the settings (WHATSAPP_THROUGHPUT_*, WHATSAPP_PAIR_*), as the service and its benchmark use them. */
+export function deriveSendLimits(settings: {
+  readonly throughputPerSecond: number;
+  readonly headroom: number;
+  readonly pairPerMinute: number;
+  readonly pairBurst: number;
+  readonly pairBurstWindowMs: number;
+}): SendLimits {
+  return {
+    // No burst: the whole headroom absorbs the jitter between a slot and Meta's count (timers on a
+    // busy event loop, the network), so rate + jitter stays within Meta's rolling second. At
+    // 1,000/s a burst would save milliseconds and spend the margin; sends late by more than
+    // SLOT_LATENESS_MS take a later slot instead.
+    perNumber: { perSecond: settings.throughputPerSecond * settings.headroom, burst: 1 },
+    perPair: {
+      intervalMs: 60_000 / settings.pairPerMinute,
+      burst: settings.pairBurst,
+      burstWindowMs: settings.pairBurstWindowMs,
+      // Pay back half a second more than Meta asks: a send may reach Meta sooner than the burst's first did.
+      marginMs: 500,
+    },
+  };
 }
 
 export type FailureReason =
@@ -84,25 +108,35 @@ export class SendOutboundCommand {
       throw new NonRetryableError(`command ${command.commandId} breaks ${adapter.name} limits: ${problems.join('; ')}`);
     }
 
-    // The first attempt is paced before the claim, so that the claim can already say "sending":
-    // one message-log write fewer per command (FerretDB writes are the gateway's bottleneck).
+    // The first attempt is paced before the claim can say "sending" (one message-log write fewer per
+    // command: FerretDB writes are the gateway's bottleneck); the claim is written while the send
+    // waits for its reserved slot, so nothing stands between the slot and the send.
     const content = await this.chooseContent(adapter, command);
     const deadline = command.notAfter ? command.notAfter.getTime() : Number.POSITIVE_INFINITY;
     const endpointId = command.from?.endpointId ?? '';
     const recipient = command.to?.channelUserId ?? '';
-    const firstPacing = content === 'window_closed' ? undefined : await this.paceAll(endpointId, recipient, content, deadline);
-
-    const claim = await this.deps.log.claim(tenantId, {
-      commandId: command.commandId,
-      channel: adapter.name,
-      endpointId,
-      recipient,
-      content: command.content,
-      contactId: command.contactId,
-      conversationId: command.conversationId,
-      requestedBy: command.requestedBy,
-      ...(content !== 'window_closed' && firstPacing === 'ok' ? { sending: { asTemplate: content.asTemplate } } : {}),
-    });
+    const firstSlot = content === 'window_closed' ? undefined : await this.reserveSlot(endpointId, recipient, content, deadline);
+    const claimEntry = (sending: boolean) =>
+      this.deps.log.claim(tenantId, {
+        commandId: command.commandId,
+        channel: adapter.name,
+        endpointId,
+        recipient,
+        content: command.content,
+        contactId: command.contactId,
+        conversationId: command.conversationId,
+        requestedBy: command.requestedBy,
+        ...(sending && content !== 'window_closed' ? { sending: { asTemplate: content.asTemplate } } : {}),
+      });
+    let claim: Awaited<ReturnType<typeof claimEntry>>;
+    let firstPacing: string | undefined = typeof firstSlot === 'number' ? undefined : (firstSlot ?? 'not paced');
+    if (typeof firstSlot === 'number') {
+      const slotAt = Date.now() + firstSlot;
+      [claim] = await Promise.all([claimEntry(true), sleep(firstSlot)]);
+      firstPacing = await this.catchUp(slotAt, endpointId, deadline);
+    } else {
+      claim = await claimEntry(false);
+    }
     if (!claim.created && claim.existing) {
       switch (claim.existing.state) {
         case 'accepted':
@@ -122,8 +156,8 @@ export class SendOutboundCommand {
       await this.fail(event, adapter, 'window_closed', 'the 24-hour customer-service window is closed and the command has no template fallback');
       return;
     }
-    if (firstPacing !== 'ok') {
-      await this.fail(event, adapter, 'expired', firstPacing ?? 'not paced');
+    if (firstPacing !== undefined) {
+      await this.fail(event, adapter, 'expired', firstPacing);
       return;
     }
 
@@ -131,14 +165,23 @@ export class SendOutboundCommand {
     let transientFailures = 0;
     for (let attempt = 1; ; attempt++) {
       if (attempt > 1) {
-        const paced = Date.now() > deadline ? 'not sent before the command’s not_after' : await this.paceAll(endpointId, recipient, content, deadline);
-        if (paced !== 'ok') {
-          await this.fail(event, adapter, 'expired', paced);
+        const slot = await this.reserveSlot(endpointId, recipient, content, deadline);
+        if (typeof slot !== 'number') {
+          await this.fail(event, adapter, 'expired', slot);
           return;
         }
+        // A retry says it is sending again while it waits for its slot.
+        const slotAt = Date.now() + slot;
+        await Promise.all([this.deps.log.markSending(tenantId, command.commandId, content.asTemplate), sleep(slot)]);
+        const late = await this.catchUp(slotAt, endpointId, deadline);
+        if (late !== undefined) {
+          await this.fail(event, adapter, 'expired', late);
+          return;
+        }
+      } else if (!claim.created) {
+        // A resumed claim (a previous process stopped before sending): claimed as sending only now.
+        await this.deps.log.markSending(tenantId, command.commandId, content.asTemplate);
       }
-      // Claimed as sending just now; a resumed claim, or a retry, says so here.
-      if (attempt > 1 || !claim.created) await this.deps.log.markSending(tenantId, command.commandId, content.asTemplate);
       const started = performance.now();
       const outcome = await adapter.send(command, content.body);
       const seconds = (performance.now() - started) / 1000;
@@ -190,22 +233,42 @@ export class SendOutboundCommand {
     return 'window_closed';
   }
 
-  /** Both limits in turn: 'ok' when the send may go now, else why it cannot go before `deadline`. */
-  private async paceAll(endpointId: string, recipient: string, content: { body: SendableContent }, deadline: number): Promise<string> {
+  /**
+   * Both limits in turn: the per-person one first (its waits can be long, and a number slot
+   * reserved before them would go unused), then the next slot of the number's throughput. The
+   * milliseconds until the send may go, or why it cannot go before `deadline`.
+   */
+  private async reserveSlot(endpointId: string, recipient: string, content: { body: SendableContent }, deadline: number): Promise<number | string> {
     if (Date.now() > deadline) return 'not sent before the command’s not_after';
-    if (!(await this.pace(`number:${endpointId}`, this.deps.limits.perNumber, deadline, 'number'))) return 'throughput limit would delay it past not_after';
     // Mark-as-read is not a message to the person: Meta's pair limit does not count it.
-    if (content.body.$case !== 'markRead' && !(await this.pace(`pair-burst:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline, 'pair'))) {
-      return 'per-person limit would delay it past not_after';
+    if (content.body.$case !== 'markRead') {
+      const started = performance.now();
+      const ok = await this.deps.pacer.acquire(`pace:pair-burst:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline);
+      this.deps.metrics.paced('pair', (performance.now() - started) / 1000);
+      if (!ok) return 'per-person limit would delay it past not_after';
     }
-    return 'ok';
+    const started = performance.now();
+    const wait = await this.deps.pacer.reserve(`pace:number:${endpointId}`, this.deps.limits.perNumber, deadline);
+    if (wait === undefined) return 'throughput limit would delay it past not_after';
+    this.deps.metrics.paced('number', (performance.now() - started + wait) / 1000);
+    return wait;
   }
 
-  private async pace(key: string, limit: PaceLimit, deadline: number, kind: 'number' | 'pair'): Promise<boolean> {
-    const started = performance.now();
-    const ok = await this.deps.pacer.acquire(`pace:${key}`, limit, deadline);
-    this.deps.metrics.paced(kind, (performance.now() - started) / 1000);
-    return ok;
+  /**
+   * A send that missed its slot by more than the jitter the headroom allows (the write beside the
+   * wait took longer) takes the next free one instead of going late, where it would crowd the
+   * sends of the next slots into Meta's rolling second. Undefined once the send may go, else why not.
+   */
+  private async catchUp(slotAt: number, endpointId: string, deadline: number): Promise<string | undefined> {
+    // A few tries: on an event loop that lags every timer, each new slot would be missed too.
+    for (let at = slotAt, tries = 0; tries < 3 && Date.now() - at > SLOT_LATENESS_MS; tries++) {
+      this.deps.metrics.slotMissed();
+      const wait = await this.deps.pacer.reserve(`pace:number:${endpointId}`, this.deps.limits.perNumber, deadline);
+      if (wait === undefined) return 'throughput limit would delay it past not_after';
+      at = Date.now() + wait;
+      await sleep(wait);
+    }
+    return undefined;
   }
 
   private async fail(event: ReceivedEvent<OutboundMessageCommand>, adapter: ChannelAdapter, reason: FailureReason, detail: string, errors: ChannelError[] = []): Promise<void> {
@@ -249,6 +312,9 @@ function toChannelError(outcome: Extract<SendOutcome, { kind: 'rejected' }>): Ch
 function channelKey(channel: Channel | undefined): string {
   return channel === Channel.CHANNEL_MESSENGER ? 'messenger' : 'whatsapp';
 }
+
+/** How late after its reserved slot a send may still go: about half the headroom's jitter allowance at 1,000/s. */
+const SLOT_LATENESS_MS = 10;
 
 /** Meta's "(Business Account, Consumer Account) pair rate limit hit". */
 const PAIR_RATE_LIMIT_HIT = 131056;
