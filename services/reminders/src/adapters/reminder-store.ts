@@ -159,17 +159,4 @@ export class ReminderStore extends TenantRepository<ReminderRecord> {
   async transition(tenantId: string, id: string, from: ReminderStateName, to: ReminderStateName, set: Partial<ReminderRecord> = {}): Promise<ReminderRecord | null> {
     return this.findOneAndUpdateScoped(tenantId, { _id: id, state: from }, { $set: { ...set, state: to, updatedAt: new Date() }, $inc: { sequence: 1 } });
   }
-
-  /** Several transitions of one tenant in one round trip; which ones matched is read back by the caller. */
-  async transitionMany(tenantId: string, moves: readonly { id: string; from: ReminderStateName; to: ReminderStateName; set?: Partial<ReminderRecord> }[]): Promise<void> {
-    if (moves.length === 0) return;
-    this.scope(tenantId, {}, 'bulkWrite');
-    const now = new Date();
-    await this.model.bulkWrite(
-      moves.map((m) => ({
-        updateOne: { filter: { tenantId, _id: m.id, state: m.from }, update: { $set: { ...(m.set ?? {}), state: m.to, updatedAt: now }, $inc: { sequence: 1 } } },
-      })),
-      { ordered: false },
-    );
-  }
 }

@@ -5,8 +5,9 @@ export type ReminderKindName = (typeof REMINDER_KINDS)[number];
 
 /**
  * The life of one occurrence. `scheduled` is a pending timer; `firing` means the firing loop took
- * it (the send may or may not have been published); `dispatched` means the command is on Kafka and
- * gateway's result is awaited. From there gateway's results and statuses move it on.
+ * it (the send may or may not have been published; gateway's result is awaited). From there
+ * gateway's results and statuses move it on. `dispatched` (published, result awaited) is no longer
+ * written — `firing` covers it — but records written before December 2026 may hold it.
  */
 export const REMINDER_STATES = [
   'scheduled',

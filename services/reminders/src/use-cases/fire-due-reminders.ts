@@ -32,9 +32,12 @@ export function gateReason(record: ReminderRecord, gate: ContactGate | undefined
 /**
  * What happens when timers come due. For each claimed reminder: take it (scheduled → firing, a
  * compare-and-set, so it is taken once), check consent, preferences and lateness now, then either
- * publish its one outbound command (command id derived from the occurrence key) and mark it
- * dispatched, or skip it with a reason. A reminder found in `firing` was taken by a loop that died
- * before marking it: its command is published again with the same id, which gateway sends at most once.
+ * publish its one outbound command (command id derived from the occurrence key), or skip it with a
+ * reason. A published reminder stays `firing` until gateway's result moves it on (`sent` or
+ * `failed`): marking it `dispatched` in between was a second single-document write per fire, the
+ * one FerretDB serialises. A reminder found in `firing` when its timer comes back (a loop that died
+ * mid-batch, or an index rebuilt while results were awaited) is published again with the same
+ * command id, which gateway sends at most once.
  */
 export class FireDueReminders {
   constructor(
@@ -94,7 +97,6 @@ export class FireDueReminders {
         if (record.planId) await this.planScheduler.scheduleAfter(tenantId, record.planId, record.dueAt);
       }),
     );
-    await reminders.transitionMany(tenantId, dispatched.map((r) => ({ id: r._id, from: 'firing' as const, to: 'dispatched' as const })));
     return { dispatched: dispatched.length, skipped, alreadyHandled: ids.length - firing.length, lateness };
   }
 }

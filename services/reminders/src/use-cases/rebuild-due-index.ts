@@ -4,7 +4,8 @@ import type { ReminderRecord, ReminderStore } from '../adapters/reminder-store';
 
 /**
  * Redis is the fast index, MongoDB the truth: when Redis lost the index (a flush, a new instance),
- * every reminder still `scheduled` or `firing` (taken by a loop that died) is put back, streamed
+ * every reminder still `scheduled` or `firing` (taken by a loop that died, or awaiting gateway's
+ * result: fired again with the same command id, which gateway sends at most once) is put back, streamed
  * in batches so millions never sit in memory. This sweep spans tenants on purpose: it reads the
  * collection through the driver (only ids, endpoint and due time), never to answer a tenant's request.
  */
