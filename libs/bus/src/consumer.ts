@@ -253,8 +253,12 @@ export class KafkaEventConsumer implements EventConsumer {
 
   private async findProcessed(messages: readonly KafkaMessage[]): Promise<ReadonlySet<string>> {
     if (!this.options.processed || messages.length === 0) return new Set();
-    const ids = messages.map((m) => peekEnvelope(m.value).id).filter((id): id is string => Boolean(id));
-    return this.options.processed.findProcessed(this.options.group, ids);
+    const events = messages.flatMap((m) => {
+      const id = peekEnvelope(m.value).id;
+      const producedAt = Number(m.timestamp);
+      return id ? [{ id, ...(Number.isFinite(producedAt) && producedAt > 0 ? { producedAt } : {}) }] : [];
+    });
+    return this.options.processed.findProcessed(this.options.group, events);
   }
 
   private async handleRecord(

@@ -5,8 +5,8 @@
  * (`MongoProcessedEvents` in @careloop/store).
  */
 export interface ProcessedEventStore {
-  /** The subset of `eventIds` that `group` has already processed. */
-  findProcessed(group: string, eventIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /** The ids among `events` that `group` has already processed (`producedAt`: the record's CreateTime, epoch ms). */
+  findProcessed(group: string, events: readonly { readonly id: string; readonly producedAt?: number }[]): Promise<ReadonlySet<string>>;
   markProcessed(group: string, eventId: string, tenantId: string): Promise<void>;
 }
 
@@ -14,8 +14,8 @@ export interface ProcessedEventStore {
 export class InMemoryProcessedEvents implements ProcessedEventStore {
   private readonly seen = new Set<string>();
 
-  findProcessed(group: string, eventIds: readonly string[]): Promise<ReadonlySet<string>> {
-    return Promise.resolve(new Set(eventIds.filter((id) => this.seen.has(`${group}\u0000${id}`))));
+  findProcessed(group: string, events: readonly { readonly id: string }[]): Promise<ReadonlySet<string>> {
+    return Promise.resolve(new Set(events.map((e) => e.id).filter((id) => this.seen.has(`${group}\u0000${id}`))));
   }
 
   markProcessed(group: string, eventId: string): Promise<void> {

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import type { Connection } from 'mongoose';
 import { DeadLetter, deadLetterTopic, type EventDefinition, type InboundMessage } from '@careloop/contracts';
 import { KafkaEventBus, NonRetryableError, on, type EventConsumer } from '@careloop/bus';
-import { connectMongo, MongoProcessedEvents } from '@careloop/store';
+import { connectMongo, connectRedis, MongoProcessedEvents, type Redis } from '@careloop/store';
 import { infraEnv, installInMemoryTracing, kafkaClient, repoRoot, sleep, uniqueName, waitFor, type InMemoryTracing } from '@careloop/testing';
 import { effectsModel } from './fixtures/effects';
 import { testEvent, textMessage } from './fixtures/test-events';
@@ -21,6 +21,7 @@ describe('KafkaEventBus against a real Kafka broker', () => {
   const dbName = uniqueName('bus_test').replace(/-/g, '_');
   const consumers: EventConsumer[] = [];
   const children: ChildProcess[] = [];
+  const redisClients: Redis[] = [];
 
   beforeAll(async () => {
     tracing = installInMemoryTracing();
@@ -35,6 +36,7 @@ describe('KafkaEventBus against a real Kafka broker', () => {
     await bus.close();
     await mongo.dropDatabase().catch(() => undefined);
     await mongo.close();
+    for (const redis of redisClients) redis.disconnect();
     await tracing.uninstall();
   });
 
@@ -44,10 +46,17 @@ describe('KafkaEventBus against a real Kafka broker', () => {
     return definition;
   }
 
-  it('consumes an event exactly once when the consumer dies between processing and commit', async () => {
-    const definition = await provisioned('exactly-once');
+  // With the store alone, and with Redis in front of it (recent marks, as services run it).
+  it.each([
+    ['the store alone', false],
+    ['Redis in front of the store', true],
+  ])('consumes an event exactly once when the consumer dies between processing and commit (dedupe: %s)', async (_name, withRedis) => {
+    const definition = await provisioned(withRedis ? 'exactly-once-redis' : 'exactly-once');
+    const redisPrefix = `${uniqueName('exactly-once')}:`;
+    const redis = withRedis ? await connectRedis({ url: env.REDIS_URL, keyPrefix: redisPrefix }) : undefined;
+    if (redis) redisClients.push(redis);
     const group = uniqueName('exactly-once-group');
-    const processed = new MongoProcessedEvents(mongo);
+    const processed = new MongoProcessedEvents(mongo, undefined, redis ? { redis } : undefined);
     await processed.init();
     const effects = effectsModel(mongo);
 
@@ -57,7 +66,7 @@ describe('KafkaEventBus against a real Kafka broker', () => {
     const child = fork(join(__dirname, 'fixtures', 'crashing-consumer.ts'), [], {
       cwd: repoRoot(),
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, KAFKA_BROKERS: env.KAFKA_BROKERS, MONGODB_URI: env.MONGODB_URI, TEST_DB: dbName, TEST_TOPIC: definition.topic, TEST_GROUP: group },
+      env: { ...process.env, KAFKA_BROKERS: env.KAFKA_BROKERS, MONGODB_URI: env.MONGODB_URI, TEST_DB: dbName, TEST_TOPIC: definition.topic, TEST_GROUP: group, ...(redis ? { TEST_REDIS_PREFIX: redisPrefix, REDIS_URL: env.REDIS_URL } : {}) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.push(child);

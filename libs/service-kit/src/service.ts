@@ -141,7 +141,8 @@ export async function startService<S extends z.ZodObject>(definition: ServiceDef
       }
       await bus.connect();
       if (mongo) {
-        processedEvents = new MongoProcessedEvents(mongo);
+        // With Redis, recent marks are answered there: one round trip per batch instead of a store lookup per event.
+        processedEvents = new MongoProcessedEvents(mongo, undefined, redis ? { redis } : undefined);
         await processedEvents.init();
       }
     }

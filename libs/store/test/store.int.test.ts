@@ -85,8 +85,38 @@ describe('stores against real FerretDB and Redis', () => {
     await processed.markProcessed(group, 'e1', 't1');
     // Concurrent marks share a batch; e1 again (a redelivery) is refused as existing, the others land.
     await Promise.all(['e2', 'e1', 'e3', 'e2'].map((id) => processed.markProcessed(group, id, 't1')));
-    expect([...(await processed.findProcessed(group, ['e1', 'e2', 'e3', 'e4']))].sort()).toEqual(['e1', 'e2', 'e3']);
+    expect([...(await processed.findProcessed(group, ['e1', 'e2', 'e3', 'e4'].map((id) => ({ id }))))].sort()).toEqual(['e1', 'e2', 'e3']);
     expect(await connection.collection('processed_events').countDocuments({ group })).toBe(3);
+  });
+
+  it('with Redis in front, answers recent events from Redis and asks the store only for what Redis may have lost or forgotten', async () => {
+    const redis = await connectRedis({ url: env.REDIS_URL, keyPrefix: `${uniqueName('processed-test')}:` });
+    try {
+      const processed = new MongoProcessedEvents(connection, undefined, { redis, retentionMs: 600_000 });
+      await processed.init();
+      const group = `group-${Date.now()}`;
+      const now = Date.now();
+      // The first lookup starts Redis's epoch: anything produced before it (+30 s of clock skew) asks the store.
+      expect(await processed.findProcessed(group, [{ id: 'warm-up', producedAt: now }])).toEqual(new Set());
+      await processed.markProcessed(group, 'e1', 't1');
+      expect(await processed.findProcessed(group, [{ id: 'e1', producedAt: now + 60_000 }, { id: 'e2', producedAt: now + 60_000 }])).toEqual(new Set(['e1']));
+
+      // Redis loses e1's mark while its epoch stands: an event produced since the epoch is taken
+      // as new on Redis's word (the store is not asked — that is the saving)...
+      await redis.del(`processed:${group}:e1`);
+      expect(await processed.findProcessed(group, [{ id: 'e1', producedAt: now + 60_000 }])).toEqual(new Set());
+      // ...one produced before the epoch, or longer ago than Redis keeps marks, or of unknown age, is looked up in the store.
+      expect(await processed.findProcessed(group, [{ id: 'e1', producedAt: now - 1_000 }])).toEqual(new Set(['e1']));
+      expect(await processed.findProcessed(group, [{ id: 'e1', producedAt: now + 60_000 - 20 * 60_000 }])).toEqual(new Set(['e1']));
+      expect(await processed.findProcessed(group, [{ id: 'e1' }])).toEqual(new Set(['e1']));
+
+      // An epoch written by another Redis process (a restart that restored a snapshot) is not trusted: a new one starts now.
+      await redis.set('processed:epoch', 'deadbeef 0');
+      expect(await processed.findProcessed(group, [{ id: 'e1', producedAt: Date.now() }])).toEqual(new Set(['e1']));
+      expect((await redis.get('processed:epoch'))?.split(' ')[0]).not.toBe('deadbeef');
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('namespaces Redis keys by service', async () => {
