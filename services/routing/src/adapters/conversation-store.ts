@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { ensureCollection, modelFor, TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
+import { ensureCollection, GroupCommittedInserts, modelFor, TenantRepository, tenantGuard, type FieldCipher, type TenantOwned } from '@careloop/store';
 import { FIRST_RESPONSE_SLA_SECONDS, type Conversation, type ConversationStatus } from '../domain/conversation';
 import type { SkillName } from '../domain/skills';
 
@@ -105,23 +105,22 @@ class MessageHistory extends TenantRepository<MessageDoc> {
   get rawModel(): Model<MessageDoc> {
     return this.model;
   }
-  /** Idempotent: the same message id is recorded once. */
+  // Messages recorded at about the same time (many contacts' turns in parallel) share one unordered
+  // insert: FerretDB inserts a batch at ~0.3 ms a document but applies each upsert on its own (~2 ms).
+  private readonly inserts = new GroupCommittedInserts<MessageDoc>(this.model);
+
+  /** Idempotent: the same message id is recorded once (true when this call recorded it). */
   async record(tenantId: string, entry: { id: string; conversationId: string; direction: Direction; content: unknown; author: string; at: Date }): Promise<boolean> {
-    const r = await this.updateOneScoped(
+    this.scope(tenantId, {}, 'record');
+    return this.inserts.add({
+      _id: `${tenantId}:${entry.id}`,
       tenantId,
-      { _id: `${tenantId}:${entry.id}` },
-      {
-        $setOnInsert: {
-          conversationId: entry.conversationId,
-          direction: entry.direction,
-          content: this.cipher.encrypt(JSON.stringify(entry.content), { tenantId, field: 'messages.content' }),
-          author: entry.author,
-          at: entry.at,
-        },
-      },
-      true,
-    );
-    return r.upserted;
+      conversationId: entry.conversationId,
+      direction: entry.direction,
+      content: this.cipher.encrypt(JSON.stringify(entry.content), { tenantId, field: 'messages.content' }),
+      author: entry.author,
+      at: entry.at,
+    });
   }
   /** Replaces what a recorded message says (a one-time code the patient typed): agents never read it. */
   async redact(tenantId: string, id: string, content: unknown): Promise<void> {

@@ -92,8 +92,10 @@ export class HandleInboundMessage {
     // History is recorded once per message id. A turn that is processed again (a retry after a
     // failure half-way, a redelivery) runs again on purpose: everything it emits has ids derived
     // from the message, so gateway sends each answer once and consumers dedupe the events.
-    await this.deps.conversations.history.record(tenantId, { id: message.messageId, conversationId: conversation.id, direction: 'in', content: message.content, author: 'patient', at });
-    await this.deps.conversations.touchInbound(tenantId, conversation.id, at);
+    await Promise.all([
+      this.deps.conversations.history.record(tenantId, { id: message.messageId, conversationId: conversation.id, direction: 'in', content: message.content, author: 'patient', at }),
+      this.deps.conversations.touchInbound(tenantId, conversation.id, at),
+    ]);
 
     const language = await this.languageFor(tenantId, contact, identity, message, created);
     const turn: Turn = {
