@@ -151,7 +151,15 @@ export class ContactDirectory extends TenantRepository<ContactDoc> {
    * identity whose verified phone is already a contact's verified phone joins
    * that contact: the same person on another channel (certain evidence).
    */
-  async resolve(tenantId: string, identity: ChannelIdentity): Promise<{ contact: Contact; created: boolean }> {
+  // New contacts of turns handled at about the same time share one unordered insert (group commit).
+  private readonly creations = new GroupCommittedInserts<ContactDoc>(this.model);
+
+  /**
+   * The contact of an identity, created when new. `initial`: what a new contact starts with (the
+   * language detected from its first message), asked only on creation, so that its first turn
+   * needs no update for it.
+   */
+  async resolve(tenantId: string, identity: ChannelIdentity, initial: () => { language?: string; languageSource?: string } = () => ({})): Promise<{ contact: Contact; created: boolean }> {
     if (!identity.channelUserId) throw new Error('identity without channel user id');
     const keys = this.identityKeys(tenantId, identity);
     const known = await this.keys.find(tenantId, keys);
@@ -167,9 +175,12 @@ export class ContactDirectory extends TenantRepository<ContactDoc> {
       if (contactId === candidate) {
         created = true;
         const now = new Date();
-        const inserted = await this.insertScoped(tenantId, {
+        const start = initial();
+        const doc: ContactDoc = {
           _id: candidate,
+          tenantId,
           profileName: this.seal(tenantId, 'profileName', identity.profileName),
+          ...(start.language ? { language: start.language, ...(start.languageSource ? { languageSource: start.languageSource } : {}) } : {}),
           consent: 'unknown',
           patientIds: [],
           identities: [{ channel: channelName(identity.channel), channelUserId: this.seal(tenantId, 'channelUserId', identity.channelUserId) }],
@@ -178,8 +189,10 @@ export class ContactDirectory extends TenantRepository<ContactDoc> {
           ...(identity.profileName ? { nameIndex: this.nameIndex(tenantId, identity.profileName) } : {}),
           createdAt: now,
           updatedAt: now,
-        });
-        fresh = inserted.toObject();
+        };
+        // The id is a fresh UUID that just won its key: refused as existing, something is wrong.
+        if (!(await this.creations.add(doc))) throw new Error('a new contact id exists already');
+        fresh = doc;
       }
     }
     // A contact created just now is the one inserted (no merge can point it elsewhere yet).

@@ -165,9 +165,14 @@ export class ConversationStore extends TenantRepository<ConversationDoc> {
     return newest ? this.view(newest) : null;
   }
 
+  // Conversations opened at about the same time (new contacts' first turns) share one unordered insert.
+  private readonly openings = new GroupCommittedInserts<ConversationDoc>(this.model);
+
   async open(tenantId: string, init: { contactId: string; facilityId: string; channel: string; endpointId: string; recipientId: string; at: Date }): Promise<Conversation> {
-    const doc = await this.insertScoped(tenantId, {
+    this.scope(tenantId, {}, 'open');
+    const doc: ConversationDoc = {
       _id: randomUUID(),
+      tenantId,
       contactId: init.contactId,
       facilityId: init.facilityId,
       channel: init.channel,
@@ -177,8 +182,9 @@ export class ConversationStore extends TenantRepository<ConversationDoc> {
       priority: 0,
       openedAt: init.at,
       notUnderstood: 0,
-    });
-    return this.view(doc.toObject());
+    };
+    if (!(await this.openings.add(doc))) throw new Error('a new conversation id exists already');
+    return this.view(doc);
   }
 
   async get(tenantId: string, id: string): Promise<Conversation | null> {

@@ -82,7 +82,11 @@ export class HandleInboundMessage {
     const endpoint = message.to;
     if (!identity?.channelUserId || !endpoint) return; // gateway never publishes these; nothing to answer
 
-    const { contact, created } = await this.deps.contacts.resolve(tenantId, identity);
+    // A new contact starts with the language its first message suggests (what languageFor would set).
+    const { contact, created } = await this.deps.contacts.resolve(tenantId, identity, () => {
+      const guess = detectLanguage({ text: textOf(message) ?? '', ...(identity.phoneE164 ? { phoneE164: identity.phoneE164 } : {}) });
+      return { language: guess.language, languageSource: guess.source };
+    });
     const contactIds = [contact.id, ...contact.mergedFrom];
     const at = message.sentAt ?? event.occurredAt;
     const conversation =
