@@ -15,7 +15,7 @@ import { ensureInfra } from '@careloop/testing';
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 2_000) throw new Error(`--${name} must be an integer of at least 2000`);
+  if (!Number.isInteger(v) || v < 5_000) throw new Error(`--${name} must be an integer of at least 5000 (the reads and updates below use the first 4,300 documents)`);
   return v;
 };
 const DOCS = arg('docs', 20_000);
