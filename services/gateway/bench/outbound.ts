@@ -12,6 +12,7 @@ import { KafkaEventBus } from '@careloop/bus';
 import { startSimulator, type CloudApiSimulator, type TemplateDefinition } from '@careloop/cloud-api-simulator';
 import { connectRedis, redisKeyPrefix } from '@careloop/store';
 import { Pacer } from '../src/adapters/pacer';
+import { SendClock } from '../src/adapters/send-clock';
 import { WhatsappAdapter } from '../src/channels/whatsapp/adapter';
 import { deriveSendLimits } from '../src/use-cases/send-outbound-command';
 import { BenchChild, CpuMeter, formatNumber as fmt, kafkaClient, MetricsSnapshot, sleep } from '@careloop/testing';
@@ -174,9 +175,11 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
   const run = newGatewayRun('pacing');
   const sim = await startRunSimulator(run, '+34 910 000 002', options.limit);
   const redis = await connectRedis({ url: ctx.infra.REDIS_URL, keyPrefix: redisKeyPrefix('gateway') });
+  const clock = new SendClock();
+  await clock.start();
   try {
     const pacer = new Pacer(redis);
-    const adapter = new WhatsappAdapter({ appSecrets: [run.appSecret], verifyToken: run.verifyToken, accessToken: run.accessToken, graphBaseUrl: sim.url, apiVersion: 'v23.0', sendTimeoutMs: 10_000 });
+    const adapter = new WhatsappAdapter({ appSecrets: [run.appSecret], verifyToken: run.verifyToken, accessToken: run.accessToken, graphBaseUrl: sim.url, apiVersion: 'v23.0', sendTimeoutMs: 10_000, transport: clock });
     // As src/service.ts derives them from WHATSAPP_THROUGHPUT_PER_SECOND, the default headroom (0.97) and the default pair limits.
     const { perNumber, perPair } = deriveSendLimits({ throughputPerSecond: options.limit, headroom: 0.97, pairPerMinute: 10, pairBurst: 20, pairBurstWindowMs: 5_000 });
 
@@ -210,10 +213,14 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
         const content = command.content;
         if (!content) return;
         for (let attempt = 1; attempt <= 6; attempt++) {
-          // In the gateway's order: the person's limit, then the number's next slot, sent at the slot.
+          // In the gateway's order: the person's limit, then the number's next slot, sent at the slot by the
+          // send clock (a slot missed by more than 10 ms is given up for the next free one).
           await pacer.acquire(`pace:pair-burst:${run.endpointId}:${command.to?.channelUserId ?? ''}`, perPair);
-          await sleep((await pacer.reserve(`pace:number:${run.endpointId}`, perNumber)) ?? 0);
-          const outcome = await adapter.send(command, content);
+          let outcome;
+          do {
+            const at = (await pacer.reserveAt(`pace:number:${run.endpointId}`, perNumber)) ?? Date.now();
+            outcome = await adapter.send(command, content, { at, maxLatenessMs: 10 });
+          } while (outcome.kind === 'slot_missed');
           if (outcome.kind === 'accepted' || outcome.retry !== 'throttled') break;
           await sleep(500 * 2 ** (attempt - 1)); // the gateway's retry policy: 500 ms, doubling
         }
@@ -228,6 +235,7 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
     );
     return { admittedInBusiestSecond: admitted, sendsPerSec: at.sendsPerSec, throttled: at.throttled };
   } finally {
+    await clock.close();
     redis.disconnect();
     await sim.close();
     await cleanUpRun(ctx.infra, run);

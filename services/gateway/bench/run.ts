@@ -1,7 +1,7 @@
 /**
  * Gateway benchmarks, each against a baseline measured in the same run.
  *   npm run bench:gateway [-- --only inbound|outbound] [--connections 50] [--duration 15] [--warmup 3]
- *                         [--patients 1000] [--commands 20000] [--limit 1000] [--concurrency 12] [--key-concurrency 8] [--drain-limit 110]
+ *                         [--patients 1000] [--commands 20000] [--limit 1000] [--concurrency 12] [--key-concurrency 16] [--drain-limit 110]
  *                         [--kafka own|shared] [--profile]
  * See services/gateway/bench/README.md for what each figure means.
  */
@@ -26,7 +26,7 @@ const outboundOptions = {
   commands,
   limit,
   concurrency: args.positive('concurrency', 12),
-  keyConcurrency: args.positive('key-concurrency', 8),
+  keyConcurrency: args.positive('key-concurrency', 16),
   // Four times what the backlog needs at the limit, plus start-up; bounded so that a slow gateway cannot keep the run going.
   drainLimit: args.positive('drain-limit', Math.ceil(Math.max(60, (4 * commands) / limit) + 30)),
 };

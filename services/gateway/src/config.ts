@@ -52,7 +52,7 @@ export const gatewaySettings = z.object({
   /** Outbound partitions handled in parallel (each waits for its own pacing). */
   OUTBOUND_CONCURRENCY: setting.positiveInt(12),
   /** Recipients of one partition sent to in parallel (each recipient's messages stay in order). */
-  OUTBOUND_KEY_CONCURRENCY: setting.positiveInt(8),
+  OUTBOUND_KEY_CONCURRENCY: setting.positiveInt(16),
   WEBHOOK_MAX_BYTES: setting.positiveInt(3 * 1024 * 1024),
 });
 

@@ -9,6 +9,7 @@ import { EndpointRegistry } from './domain/endpoint-registry';
 import { InboundDedupe } from './adapters/inbound-dedupe';
 import { ConversationWindow } from './adapters/conversation-window';
 import { Pacer } from './adapters/pacer';
+import { SendClock } from './adapters/send-clock';
 import { MessageLog } from './adapters/message-log';
 import { GatewayMetrics } from './adapters/gateway-metrics';
 import { webhookRouter } from './adapters/http/webhook-routes';
@@ -30,6 +31,10 @@ export const gatewayService = defineService({
     const bus: EventBus | undefined = ctx.bus;
     if (!bus || !ctx.mongo || !ctx.redis || !ctx.cipher || !ctx.http || !ctx.processedEvents) throw new Error('gateway needs Kafka, MongoDB, Redis, PHI keys and HTTP');
 
+    // Sends leave from their own thread, each at its slot (see adapters/send-clock.ts).
+    const clock = new SendClock((error) => logger.error({ err: error }, 'send clock thread failed: its sends in flight are reported as outcome unknown'));
+    await clock.start();
+    ctx.onShutdown(() => clock.close());
     const adapters: ChannelAdapter[] = [
       new WhatsappAdapter({
         appSecrets: config.WHATSAPP_APP_SECRETS,
@@ -38,6 +43,7 @@ export const gatewayService = defineService({
         graphBaseUrl: config.WHATSAPP_GRAPH_BASE_URL,
         apiVersion: config.WHATSAPP_API_VERSION,
         sendTimeoutMs: config.SEND_TIMEOUT_MS,
+        transport: clock,
       }),
     ];
     if (config.MESSENGER_APP_SECRETS && config.MESSENGER_VERIFY_TOKEN && config.MESSENGER_PAGE_ACCESS_TOKEN) {
@@ -49,6 +55,7 @@ export const gatewayService = defineService({
           graphBaseUrl: config.MESSENGER_GRAPH_BASE_URL,
           apiVersion: config.MESSENGER_API_VERSION,
           sendTimeoutMs: config.SEND_TIMEOUT_MS,
+          transport: clock,
         }),
       );
     }

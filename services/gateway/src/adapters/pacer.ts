@@ -17,7 +17,7 @@ import type { Redis } from '@careloop/store';
  */
 const GCRA_RESERVE = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local max_wait = tonumber(ARGV[3])
@@ -29,8 +29,9 @@ if max_wait >= 0 and slot - now > max_wait then return -1 end
 local new_tat = tat + interval
 -- %.3f, not tostring: Lua's %.14g would round an epoch in ms to 0.1 ms and drift the rate.
 redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_tat - now + burst) + 1000)
--- Rounded up: Redis truncates a fractional reply, and a slot 0.4 ms away is not "now".
-return math.ceil(slot - now)
+-- The wait rounded up (Redis truncates a fractional reply, and a slot 0.4 ms away is not "now"),
+-- and the slot and Redis's now as text, for callers that place the slot on their own clock.
+return {math.ceil(slot - now), string.format('%.3f', slot), string.format('%.3f', now)}
 `;
 
 /**
@@ -88,8 +89,35 @@ export interface BurstPaybackLimit {
   readonly marginMs: number;
 }
 
+/**
+ * The offset between this process's clock and Redis's, from the calls' own round trips: each
+ * reply carries Redis's now, which lies between the call's send and its reply here; the sample
+ * with the shortest round trip bounds the offset most tightly. A busy event loop inflates most
+ * round trips (the reply waits to be read), which is why the best of recent samples is kept
+ * rather than the latest; two 10-s buckets let a drifting clock be followed.
+ */
+class ClockOffset {
+  private current = { rtt: Number.POSITIVE_INFINITY, offset: 0, since: 0 };
+  private previous = { rtt: Number.POSITIVE_INFINITY, offset: 0, since: 0 };
+
+  sample(sentAt: number, receivedAt: number, remoteNow: number): void {
+    if (receivedAt - this.current.since > 10_000) {
+      this.previous = this.current;
+      this.current = { rtt: Number.POSITIVE_INFINITY, offset: 0, since: receivedAt };
+    }
+    const rtt = receivedAt - sentAt;
+    if (rtt <= this.current.rtt) this.current = { rtt, offset: remoteNow - (sentAt + receivedAt) / 2, since: this.current.since };
+  }
+
+  /** Remote time minus local time, in ms. */
+  get value(): number {
+    return this.current.rtt <= this.previous.rtt ? this.current.offset : this.previous.offset;
+  }
+}
+
 export class Pacer {
   private readonly shas = new Map<string, string>();
+  private readonly redisClock = new ClockOffset();
 
   constructor(private readonly redis: Redis) {}
 
@@ -103,10 +131,29 @@ export class Pacer {
    * would come after `deadline` (then nothing is taken). The caller must send at the slot.
    */
   async reserve(key: string, limit: RateLimit, deadline = Number.POSITIVE_INFINITY): Promise<number | undefined> {
+    return (await this.take(key, limit, deadline))?.wait;
+  }
+
+  /**
+   * As `reserve`, but the slot as a time on this process's clock (epoch ms), placed from Redis's
+   * own clock: a wait counted from when the reply is read would shift each slot by however long
+   * the reply waited on a busy event loop — tens of milliseconds here, and differently for each
+   * send, which crowds sends that were reserved evenly.
+   */
+  async reserveAt(key: string, limit: RateLimit, deadline = Number.POSITIVE_INFINITY): Promise<number | undefined> {
+    return (await this.take(key, limit, deadline))?.at;
+  }
+
+  private async take(key: string, limit: RateLimit, deadline: number): Promise<{ wait: number; at: number } | undefined> {
     const interval = 1000 / limit.perSecond;
     const maxWait = Number.isFinite(deadline) ? Math.max(0, Math.floor(deadline - Date.now())) : -1;
-    const wait = await this.run(GCRA_RESERVE, key, [interval, interval * Math.max(0, limit.burst - 1), maxWait]);
-    return wait < 0 ? undefined : wait;
+    const sentAt = Date.now();
+    const reply = await this.call(GCRA_RESERVE, key, [interval, interval * Math.max(0, limit.burst - 1), maxWait]);
+    const receivedAt = Date.now();
+    if (!Array.isArray(reply)) return undefined; // -1: past the deadline
+    const [wait, slot, now] = (reply as unknown[]).map(Number) as [number, number, number];
+    this.redisClock.sample(sentAt, receivedAt, now);
+    return { wait, at: slot - this.redisClock.value };
   }
 
   /** Waits until the send may go; gives up (returns false) if that would be after `deadline`. */
@@ -120,6 +167,10 @@ export class Pacer {
   }
 
   private async run(script: string, key: string, args: readonly number[]): Promise<number> {
+    return Number(await this.call(script, key, args));
+  }
+
+  private async call(script: string, key: string, args: readonly number[]): Promise<unknown> {
     const argv = args.map(String);
     let sha = this.shas.get(script);
     if (sha === undefined) {
@@ -127,11 +178,11 @@ export class Pacer {
       this.shas.set(script, sha);
     }
     try {
-      return Number(await this.redis.evalsha(sha, 1, key, ...argv));
+      return await this.redis.evalsha(sha, 1, key, ...argv);
     } catch (error) {
       if (error instanceof Error && error.message.includes('NOSCRIPT')) {
         this.shas.delete(script);
-        return Number(await this.redis.eval(script, 1, key, ...argv));
+        return await this.redis.eval(script, 1, key, ...argv);
       }
       throw error;
     }

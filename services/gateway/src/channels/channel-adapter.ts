@@ -1,4 +1,5 @@
 import type { AccountAlert, Channel, InboundMessage, MessageStatus, OutboundMessageCommand } from '@careloop/contracts';
+import type { SendSlot } from './http-transport';
 
 /** What one webhook delivery carried, normalised, before endpoints are mapped to tenants. */
 export interface ParsedDelivery {
@@ -12,7 +13,9 @@ export interface ParsedDelivery {
 /** The channel's answer to one send request. */
 export type SendOutcome =
   | { readonly kind: 'accepted'; readonly messageId: string }
-  | { readonly kind: 'rejected'; readonly retry: RetryClass; readonly httpStatus: number; readonly code: number; readonly title: string; readonly details: string };
+  | { readonly kind: 'rejected'; readonly retry: RetryClass; readonly httpStatus: number; readonly code: number; readonly title: string; readonly details: string }
+  /** Not sent: the request would have left later than its slot allows (only when sent at a slot). */
+  | { readonly kind: 'slot_missed'; readonly lateMs: number };
 
 /**
  * throttled: the channel asked us to slow down (retry after backoff);
@@ -39,7 +42,8 @@ export interface ChannelAdapter {
   parseWebhook(body: unknown, receivedAt: Date): ParsedDelivery;
   /** Meta-documented limits, checked before anything is sent; returns the violations. */
   validate(command: OutboundMessageCommand): string[];
-  send(command: OutboundMessageCommand, content: SendableContent): Promise<SendOutcome>;
+  /** Sends now, or at `slot` when given (then possibly not at all: `slot_missed`). */
+  send(command: OutboundMessageCommand, content: SendableContent, slot?: SendSlot): Promise<SendOutcome>;
 }
 
 /** What is actually sent: the command's content, or its template fallback when the window is closed. */

@@ -1,4 +1,5 @@
 import type { RetryClass, SendOutcome } from './channel-adapter';
+import type { HttpTransport, SendSlot } from './http-transport';
 
 /**
  * Meta Graph API error codes that mean "slow down" or "try again later"; every
@@ -29,11 +30,6 @@ export function classifyMetaError(httpStatus: number, code: number): RetryClass 
 
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-function networkErrorCode(error: unknown): string | undefined {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
-}
-
 interface GraphErrorBody {
   error?: { code?: number; message?: string; error_user_title?: string; error_data?: { details?: string } };
 }
@@ -47,37 +43,44 @@ export interface GraphPost {
   readonly messageIdOf: (json: unknown) => string | undefined;
 }
 
-/** One POST to the Graph API, its answer reduced to accepted / rejected with a retry class. */
-export async function postToGraph(request: GraphPost): Promise<SendOutcome> {
-  let response: Response;
-  try {
-    response = await fetch(request.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${request.accessToken}` },
-      body: JSON.stringify(request.body),
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-  } catch (error) {
+/**
+ * One POST to the Graph API through `transport` (at `slot` when given), its answer reduced to
+ * accepted / rejected with a retry class, or `slot_missed` when it was not sent at all.
+ */
+export async function postToGraph(request: GraphPost, transport: HttpTransport, slot?: SendSlot): Promise<SendOutcome> {
+  const reply = await transport.post(
+    { url: request.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${request.accessToken}` }, body: JSON.stringify(request.body), timeoutMs: request.timeoutMs },
+    slot,
+  );
+  if (reply.kind === 'slot_missed') return reply;
+  if (reply.kind === 'network_error') {
     // Refused before connecting: Meta never saw it, retry is safe. A timeout or
     // reset after sending: Meta may have the message, so no blind retry.
-    const code = networkErrorCode(error);
-    const neverSent = code !== undefined && NOT_CONNECTED.has(code);
-    return { kind: 'rejected', retry: neverSent ? 'transient' : 'unknown', httpStatus: 0, code: 0, title: 'network error', details: code ?? (error instanceof Error ? error.name : 'unknown') };
+    const neverSent = reply.code !== undefined && NOT_CONNECTED.has(reply.code);
+    return { kind: 'rejected', retry: neverSent ? 'transient' : 'unknown', httpStatus: 0, code: 0, title: 'network error', details: reply.code ?? reply.name };
   }
-  const json: unknown = await response.json().catch(() => undefined);
-  if (response.ok) {
+  const json = parseJson(reply.body);
+  if (reply.status >= 200 && reply.status < 300) {
     const messageId = request.messageIdOf(json);
     if (messageId) return { kind: 'accepted', messageId };
-    return { kind: 'rejected', retry: 'transient', httpStatus: response.status, code: 0, title: 'answer without a message id', details: '' };
+    return { kind: 'rejected', retry: 'transient', httpStatus: reply.status, code: 0, title: 'answer without a message id', details: '' };
   }
   const error = (json as GraphErrorBody | undefined)?.error;
   const code = error?.code ?? 0;
   return {
     kind: 'rejected',
-    retry: classifyMetaError(response.status, code),
-    httpStatus: response.status,
+    retry: classifyMetaError(reply.status, code),
+    httpStatus: reply.status,
     code,
-    title: error?.error_user_title ?? error?.message ?? `HTTP ${response.status}`,
+    title: error?.error_user_title ?? error?.message ?? `HTTP ${reply.status}`,
     details: error?.error_data?.details ?? '',
   };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -110,33 +110,26 @@ export class SendOutboundCommand {
 
     // The first attempt is paced before the claim can say "sending" (one message-log write fewer per
     // command: FerretDB writes are the gateway's bottleneck); the claim is written while the send
-    // waits for its reserved slot, so nothing stands between the slot and the send.
+    // waits for its reserved slot, and the send clock sends it at the slot.
     const content = await this.chooseContent(adapter, command);
     const deadline = command.notAfter ? command.notAfter.getTime() : Number.POSITIVE_INFINITY;
     const endpointId = command.from?.endpointId ?? '';
     const recipient = command.to?.channelUserId ?? '';
     const firstSlot = content === 'window_closed' ? undefined : await this.reserveSlot(endpointId, recipient, content, deadline);
-    const claimEntry = (sending: boolean) =>
-      this.deps.log.claim(tenantId, {
-        commandId: command.commandId,
-        channel: adapter.name,
-        endpointId,
-        recipient,
-        content: command.content,
-        contactId: command.contactId,
-        conversationId: command.conversationId,
-        requestedBy: command.requestedBy,
-        ...(sending && content !== 'window_closed' ? { sending: { asTemplate: content.asTemplate } } : {}),
-      });
-    let claim: Awaited<ReturnType<typeof claimEntry>>;
-    let firstPacing: string | undefined = typeof firstSlot === 'number' ? undefined : (firstSlot ?? 'not paced');
-    if (typeof firstSlot === 'number') {
-      const slotAt = Date.now() + firstSlot;
-      [claim] = await Promise.all([claimEntry(true), sleep(firstSlot)]);
-      firstPacing = await this.catchUp(slotAt, endpointId, deadline);
-    } else {
-      claim = await claimEntry(false);
-    }
+    const paced = typeof firstSlot === 'number';
+    let slotAt = paced ? firstSlot : Date.now();
+    const firstPacing: string | undefined = paced ? undefined : (firstSlot ?? 'not paced');
+    const claim = await this.deps.log.claim(tenantId, {
+      commandId: command.commandId,
+      channel: adapter.name,
+      endpointId,
+      recipient,
+      content: command.content,
+      contactId: command.contactId,
+      conversationId: command.conversationId,
+      requestedBy: command.requestedBy,
+      ...(paced && content !== 'window_closed' ? { sending: { asTemplate: content.asTemplate } } : {}),
+    });
     if (!claim.created && claim.existing) {
       switch (claim.existing.state) {
         case 'accepted':
@@ -171,20 +164,20 @@ export class SendOutboundCommand {
           return;
         }
         // A retry says it is sending again while it waits for its slot.
-        const slotAt = Date.now() + slot;
-        await Promise.all([this.deps.log.markSending(tenantId, command.commandId, content.asTemplate), sleep(slot)]);
-        const late = await this.catchUp(slotAt, endpointId, deadline);
-        if (late !== undefined) {
-          await this.fail(event, adapter, 'expired', late);
-          return;
-        }
+        slotAt = slot;
+        await this.deps.log.markSending(tenantId, command.commandId, content.asTemplate);
       } else if (!claim.created) {
         // A resumed claim (a previous process stopped before sending): claimed as sending only now.
         await this.deps.log.markSending(tenantId, command.commandId, content.asTemplate);
       }
-      const started = performance.now();
-      const outcome = await adapter.send(command, content.body);
-      const seconds = (performance.now() - started) / 1000;
+      const sent = await this.sendAtSlot(adapter, command, content.body, slotAt, endpointId, deadline);
+      if (typeof sent === 'string') {
+        await this.fail(event, adapter, 'expired', sent);
+        return;
+      }
+      const { outcome } = sent;
+      // The call itself, without the wait for its slot.
+      const seconds = Math.max(0, Date.now() - sent.sentAt) / 1000;
 
       if (outcome.kind === 'accepted') {
         this.deps.metrics.send(adapter.name, 'accepted', 0, seconds);
@@ -235,8 +228,8 @@ export class SendOutboundCommand {
 
   /**
    * Both limits in turn: the per-person one first (its waits can be long, and a number slot
-   * reserved before them would go unused), then the next slot of the number's throughput. The
-   * milliseconds until the send may go, or why it cannot go before `deadline`.
+   * reserved before them would go unused), then the next slot of the number's throughput. When
+   * the send may go (epoch ms on this process's clock), or why it cannot go before `deadline`.
    */
   private async reserveSlot(endpointId: string, recipient: string, content: { body: SendableContent }, deadline: number): Promise<number | string> {
     if (Date.now() > deadline) return 'not sent before the command’s not_after';
@@ -248,27 +241,29 @@ export class SendOutboundCommand {
       if (!ok) return 'per-person limit would delay it past not_after';
     }
     const started = performance.now();
-    const wait = await this.deps.pacer.reserve(`pace:number:${endpointId}`, this.deps.limits.perNumber, deadline);
-    if (wait === undefined) return 'throughput limit would delay it past not_after';
-    this.deps.metrics.paced('number', (performance.now() - started + wait) / 1000);
-    return wait;
+    const at = await this.deps.pacer.reserveAt(`pace:number:${endpointId}`, this.deps.limits.perNumber, deadline);
+    if (at === undefined) return 'throughput limit would delay it past not_after';
+    this.deps.metrics.paced('number', (performance.now() - started + Math.max(0, at - Date.now())) / 1000);
+    return at;
   }
 
   /**
-   * A send that missed its slot by more than the jitter the headroom allows (the write beside the
-   * wait took longer) takes the next free one instead of going late, where it would crowd the
-   * sends of the next slots into Meta's rolling second. Undefined once the send may go, else why not.
+   * Sends at `slotAt`. A send that would leave more than SLOT_LATENESS_MS after its slot (the
+   * claim beside the wait took longer) is not sent: it takes the next free slot instead of going
+   * late, where it would crowd the next slots' sends into Meta's rolling second. Up to three
+   * times: on a machine that lags every timer, each new slot could be missed too.
+   * The outcome and when the request left, or why it cannot go before `deadline`.
    */
-  private async catchUp(slotAt: number, endpointId: string, deadline: number): Promise<string | undefined> {
-    // A few tries: on an event loop that lags every timer, each new slot would be missed too.
-    for (let at = slotAt, tries = 0; tries < 3 && Date.now() - at > SLOT_LATENESS_MS; tries++) {
+  private async sendAtSlot(adapter: ChannelAdapter, command: OutboundMessageCommand, body: SendableContent, slotAt: number, endpointId: string, deadline: number): Promise<{ readonly outcome: Exclude<SendOutcome, { kind: 'slot_missed' }>; readonly sentAt: number } | string> {
+    for (let at = slotAt, tries = 0; ; tries++) {
+      const handedOver = Date.now();
+      const outcome = await adapter.send(command, body, { at, maxLatenessMs: tries < 3 ? SLOT_LATENESS_MS : Number.POSITIVE_INFINITY });
+      if (outcome.kind !== 'slot_missed') return { outcome, sentAt: Math.max(at, handedOver) };
       this.deps.metrics.slotMissed();
-      const wait = await this.deps.pacer.reserve(`pace:number:${endpointId}`, this.deps.limits.perNumber, deadline);
-      if (wait === undefined) return 'throughput limit would delay it past not_after';
-      at = Date.now() + wait;
-      await sleep(wait);
+      const next = await this.deps.pacer.reserveAt(`pace:number:${endpointId}`, this.deps.limits.perNumber, deadline);
+      if (next === undefined) return 'throughput limit would delay it past not_after';
+      at = next;
     }
-    return undefined;
   }
 
   private async fail(event: ReceivedEvent<OutboundMessageCommand>, adapter: ChannelAdapter, reason: FailureReason, detail: string, errors: ChannelError[] = []): Promise<void> {
@@ -313,8 +308,8 @@ function channelKey(channel: Channel | undefined): string {
   return channel === Channel.CHANNEL_MESSENGER ? 'messenger' : 'whatsapp';
 }
 
-/** How late after its reserved slot a send may still go: about half the headroom's jitter allowance at 1,000/s. */
-const SLOT_LATENESS_MS = 10;
+/** How late after its reserved slot a send may still go (the send clock keeps it within a few ms): a sixth of the headroom's jitter allowance at 1,000/s. */
+const SLOT_LATENESS_MS = 5;
 
 /** Meta's "(Business Account, Consumer Account) pair rate limit hit". */
 const PAIR_RATE_LIMIT_HIT = 131056;

@@ -1,5 +1,6 @@
 import { Channel, MediaKind, type OutboundMessageCommand } from '@careloop/contracts';
 import type { ChannelAdapter, ParsedDelivery, SendableContent, SendOutcome } from '../channel-adapter';
+import type { HttpTransport, SendSlot } from '../http-transport';
 import { postToGraph } from '../meta-graph';
 import { parseMessengerWebhook } from './webhook';
 import { characterCount } from '../whatsapp/limits';
@@ -11,6 +12,8 @@ export interface MessengerSettings {
   readonly graphBaseUrl: string;
   readonly apiVersion: string;
   readonly sendTimeoutMs: number;
+  /** How requests leave (the gateway's send clock). */
+  readonly transport: HttpTransport;
 }
 
 /** Messenger Send API limits: quick replies at most 13, titles at most 20 characters; text at most 2000. */
@@ -55,7 +58,7 @@ export class MessengerAdapter implements ChannelAdapter {
     return problems;
   }
 
-  send(command: OutboundMessageCommand, content: SendableContent): Promise<SendOutcome> {
+  send(command: OutboundMessageCommand, content: SendableContent, slot?: SendSlot): Promise<SendOutcome> {
     const { graphBaseUrl, apiVersion, pageAccessToken, sendTimeoutMs } = this.settings;
     const recipient = { id: command.to?.channelUserId ?? '' };
     const body =
@@ -71,7 +74,7 @@ export class MessengerAdapter implements ChannelAdapter {
         const b = json as { message_id?: string; recipient_id?: string } | undefined;
         return content.$case === 'markRead' ? b?.recipient_id && `seen:${b.recipient_id}` : b?.message_id;
       },
-    });
+    }, this.settings.transport, slot);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Channel, type OutboundMessageCommand } from '@careloop/contracts';
 import type { ChannelAdapter, ParsedDelivery, SendableContent, SendOutcome } from '../channel-adapter';
+import type { HttpTransport, SendSlot } from '../http-transport';
 import { postToGraph } from '../meta-graph';
 import { validateWhatsappContent } from './limits';
 import { toCloudApiMessage } from './payload';
@@ -13,6 +14,8 @@ export interface WhatsappSettings {
   readonly graphBaseUrl: string;
   readonly apiVersion: string;
   readonly sendTimeoutMs: number;
+  /** How requests leave (the gateway's send clock). */
+  readonly transport: HttpTransport;
 }
 
 export class WhatsappAdapter implements ChannelAdapter {
@@ -40,7 +43,7 @@ export class WhatsappAdapter implements ChannelAdapter {
     return problems;
   }
 
-  send(command: OutboundMessageCommand, content: SendableContent): Promise<SendOutcome> {
+  send(command: OutboundMessageCommand, content: SendableContent, slot?: SendSlot): Promise<SendOutcome> {
     const { graphBaseUrl, apiVersion, accessToken, sendTimeoutMs } = this.settings;
     const phoneNumberId = command.from?.endpointId ?? '';
     return postToGraph({
@@ -53,6 +56,6 @@ export class WhatsappAdapter implements ChannelAdapter {
         if (content.$case === 'markRead') return body?.success ? `read:${content.value.messageId}` : undefined;
         return body?.messages?.[0]?.id;
       },
-    });
+    }, this.settings.transport, slot);
   }
 }
