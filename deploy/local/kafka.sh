@@ -181,11 +181,13 @@ cmd_start() {
     -cp "$cp"
   )
 
-  if [[ ! -f "$DATA_DIR/cluster.id" ]]; then
-    # A Kafka cluster id is a base64url-encoded 16-byte UUID (22 characters). Generated once
-    # per data dir and kept, so the storage stays valid across restarts.
+  # A Kafka cluster id is a base64url-encoded 16-byte UUID (22 characters). Generated once
+  # per data dir and kept, so the storage stays valid across restarts. One in 64 starts with
+  # '-', which kafka-storage's argument parser takes for an option ("argument --cluster-id:
+  # expected one argument"): such an id is drawn again while the storage is not formatted yet.
+  while [[ ! -f "$DATA_DIR/cluster.id" || ( "$(cat "$DATA_DIR/cluster.id")" == -* && ! -f "$DATA_DIR/kraft-logs/meta.properties" ) ]]; do
     head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$DATA_DIR/cluster.id"
-  fi
+  done
   if [[ ! -f "$DATA_DIR/kraft-logs/meta.properties" ]]; then
     log "formatting Kafka storage in $DATA_DIR/kraft-logs (cluster id $(cat "$DATA_DIR/cluster.id"))"
     if ! "$java" -Xmx256m -Xshare:auto "${jvm_common[@]}" kafka.tools.StorageTool format \
