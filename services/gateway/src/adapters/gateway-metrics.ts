@@ -22,7 +22,7 @@ export class GatewayMetrics {
     this.sends = new Counter({ name: 'careloop_gateway_sends_total', help: 'Send attempts by outcome and channel error code.', labelNames: ['channel', 'outcome', 'code'], registers });
     this.sendSeconds = new Histogram({ name: 'careloop_gateway_send_duration_seconds', help: 'Channel API call duration.', labelNames: ['channel'], buckets: LATENCY_BUCKETS_SECONDS, registers });
     this.pacingWait = new Histogram({ name: 'careloop_gateway_pacing_wait_seconds', help: 'Time a send waited for its rate limit.', labelNames: ['limit'], buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60], registers });
-    this.slotsMissed = new Counter({ name: 'careloop_gateway_pacing_slots_missed_total', help: 'Throughput slots a send missed (its claim or the event loop made it late) and gave up for a later one.', registers });
+    this.slotsMissed = new Counter({ name: 'careloop_gateway_pacing_slots_missed_total', help: 'Throughput slots a send missed and gave up for a later one, by where it was late: handed to the send clock already late (handover) or held there and released late (clock).', labelNames: ['cause'], registers });
   }
 
   webhookAccepted(channel: string, messages: number, statuses: number, ignored: number): void {
@@ -58,8 +58,8 @@ export class GatewayMetrics {
     if (seconds !== undefined) this.sendSeconds.observe({ channel }, seconds);
   }
 
-  slotMissed(): void {
-    this.slotsMissed.inc();
+  slotMissed(cause: 'handover' | 'clock'): void {
+    this.slotsMissed.inc({ cause });
   }
 
   paced(limit: 'number' | 'pair', seconds: number): void {

@@ -1,0 +1,60 @@
+/**
+ * The Cloud API simulator in its own Node.js process for the outbound
+ * benchmark. Meta's servers do not share the gateway's event loop or heap;
+ * in the bench process the simulator's clock (it stamps each send when its
+ * own event loop reads it, and counts a sliding second of those stamps) was
+ * stalled by the bench's own work and garbage collection. Here it has its
+ * own.
+ *
+ * Configured by BENCH_SIM_OPTIONS (JSON: secrets, phone numbers, limit,
+ * templates); answers over IPC:
+ * - `stats` → `{ type: 'sim-stats', stats }`
+ * - `report` → `{ type: 'sim-report', stats, sent: [{ phoneNumberId, userKey, acceptedAt }], throttledAt: [ms] }`
+ * Stops on SIGTERM/SIGINT or when the parent goes away.
+ */
+import { startSimulator, type SimulatorOptions } from '@careloop/cloud-api-simulator';
+
+const raw = process.env['BENCH_SIM_OPTIONS'];
+if (!raw) {
+  process.stderr.write('simulator-child: BENCH_SIM_OPTIONS is required\n');
+  process.exit(2);
+}
+const options = JSON.parse(raw) as SimulatorOptions;
+
+startSimulator({
+  ...options,
+  host: '127.0.0.1',
+  port: 0,
+  // No webhook URL: statuses would only be dropped; keep their timers out of the measurement.
+  statusTiming: { sentMs: 3_600_000, deliveredMs: 3_600_000, readMs: 3_600_000 },
+  log: () => undefined,
+}).then(
+  (sim) => {
+    process.on('message', (message: unknown) => {
+      if (message === 'stats') process.send?.({ type: 'sim-stats', stats: sim.stats() });
+      if (message === 'report') {
+        const sent = sim.sentMessages().map((m) => ({ phoneNumberId: m.phoneNumberId, userKey: m.userKey, acceptedAt: m.acceptedAt }));
+        const throttledAt = sim.requests().flatMap((r) => (r.errorCode === 130429 ? [r.at] : []));
+        process.send?.({ type: 'sim-report', stats: sim.stats(), sent, throttledAt });
+      }
+    });
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      setTimeout(() => process.exit(0), 2_000).unref();
+      sim.close().then(
+        () => process.exit(0),
+        () => process.exit(0),
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('disconnect', stop);
+    process.send?.({ type: 'ready', httpPort: Number(new URL(sim.url).port) });
+  },
+  (error: unknown) => {
+    process.stderr.write(`simulator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
