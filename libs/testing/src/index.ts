@@ -24,6 +24,7 @@ export {
   type BenchChildOptions,
   type ChildReadyMessage,
 } from './bench/child-process';
+export { stopWhenAsked } from './bench/child-side';
 export { processCpuSeconds, CpuMeter } from './bench/process-cpu';
 export { BenchArgs, runBench, type BenchRun, type RunBenchOptions } from './bench/runner';
 export { MetricsSnapshot, type LabelMatch } from './bench/prometheus';

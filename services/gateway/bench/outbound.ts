@@ -224,7 +224,7 @@ async function atSimulator(simulator: RunSimulator, endpointId: string) {
     busiestSecond: busiestSecond(times),
     recipients: new Set(sent.map((m) => m.userKey)).size,
     throttled: stats.errorsByCode['130429'] ?? 0,
-    /** Seconds after the first acceptance at which 130429s were answered, with their counts ("3.0 s x12"). */
+    /** Seconds after the first acceptance at which 130429s were answered, with their counts ("3s x12"). */
     throttledWhen: throttledSeconds(throttledAt, first),
     otherErrors: Object.entries(stats.errorsByCode).filter(([code]) => code !== '130429'),
   };

@@ -17,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { startService } from '@careloop/service-kit';
-import { MongoCommandMonitor, type MongoCommand } from '@careloop/testing';
+import { MongoCommandMonitor, stopWhenAsked, type MongoCommand } from '@careloop/testing';
 import { gatewayService } from '../../src/service';
 import type { DbTiming } from './diagnostics';
 
@@ -26,22 +26,7 @@ const timingKey = (c: MongoCommand) => `${c.collection === undefined ? c.command
 
 startService(gatewayService, { host: '127.0.0.1' }).then(
   (running) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      setTimeout(() => process.exit(1), running.context.config.SHUTDOWN_TIMEOUT_MS).unref();
-      running.stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          process.stderr.write(`gateway shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('disconnect', stop);
+    stopWhenAsked('gateway', () => running.stop(), running.context.config.SHUTDOWN_TIMEOUT_MS);
 
     const mongo = running.context.mongo;
     if (process.env['BENCH_DB_TIMINGS'] === '1' && mongo) {

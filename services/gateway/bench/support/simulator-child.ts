@@ -1,10 +1,10 @@
 /**
  * The Cloud API simulator in its own Node.js process for the outbound
- * benchmark. Meta's servers do not share the gateway's event loop or heap;
- * in the bench process the simulator's clock (it stamps each send when its
- * own event loop reads it, and counts a sliding second of those stamps) was
- * stalled by the bench's own work and garbage collection. Here it has its
- * own.
+ * benchmark. Meta's servers share neither the gateway's event loop nor its
+ * CPU; the simulator stamps each send when its own event loop reads it and
+ * counts a sliding second of those stamps, so a stall bunches stamps into a
+ * burst the gateway never sent. Here it has its own event loop and heap, and
+ * the bench raises its CPU priority (see RunSimulator in outbound.ts).
  *
  * Configured by BENCH_SIM_OPTIONS (JSON: secrets, phone numbers, limit,
  * templates); answers over IPC:
@@ -13,6 +13,7 @@
  * Stops on SIGTERM/SIGINT or when the parent goes away.
  */
 import { startSimulator, type SimulatorOptions } from '@careloop/cloud-api-simulator';
+import { stopWhenAsked } from '@careloop/testing';
 
 const raw = process.env['BENCH_SIM_OPTIONS'];
 if (!raw) {
@@ -38,19 +39,7 @@ startSimulator({
         process.send?.({ type: 'sim-report', stats: sim.stats(), sent, throttledAt });
       }
     });
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      setTimeout(() => process.exit(0), 2_000).unref();
-      sim.close().then(
-        () => process.exit(0),
-        () => process.exit(0),
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('disconnect', stop);
+    stopWhenAsked('simulator', () => sim.close(), 2_000);
     process.send?.({ type: 'ready', httpPort: Number(new URL(sim.url).port) });
   },
   (error: unknown) => {

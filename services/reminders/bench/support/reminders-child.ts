@@ -4,23 +4,12 @@
  * stopping when asked or when the parent goes away.
  */
 import { startService } from '@careloop/service-kit';
+import { stopWhenAsked } from '@careloop/testing';
 import { remindersService } from '../../src/service';
 
 startService(remindersService, { host: '127.0.0.1' }).then(
   (running) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      setTimeout(() => process.exit(1), running.context.config.SHUTDOWN_TIMEOUT_MS).unref();
-      running.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('disconnect', stop);
+    stopWhenAsked('reminders', () => running.stop(), running.context.config.SHUTDOWN_TIMEOUT_MS);
     process.send?.({ type: 'ready', httpPort: 0, opsPort: running.opsPort });
   },
   (error: unknown) => {
