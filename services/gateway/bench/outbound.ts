@@ -13,6 +13,7 @@ import { KafkaEventBus } from '@careloop/bus';
 import type { SimulatorOptions, SimulatorStats, TemplateDefinition } from '@careloop/cloud-api-simulator';
 import { connectRedis, redisKeyPrefix } from '@careloop/store';
 import { Pacer } from '../src/adapters/pacer';
+import { gatewaySettings } from '../src/config';
 import { SendClock } from '../src/adapters/send-clock';
 import { WhatsappAdapter } from '../src/channels/whatsapp/adapter';
 import { deriveSendLimits, SLOT_LATENESS_MS } from '../src/use-cases/send-outbound-command';
@@ -33,6 +34,8 @@ export interface OutboundOptions {
   readonly keyConcurrency: number;
   /** Seconds the gateway gets to drain the backlog before the benchmark stops waiting. */
   readonly drainLimit: number;
+  /** SEND_CLOCK_NICE for the gateway (undefined: its default). */
+  readonly sendClockNice?: number | undefined;
 }
 
 export interface PacingFigures {
@@ -240,7 +243,8 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
   const run = newGatewayRun('pacing');
   const sim = await RunSimulator.start(run, '+34 910 000 002', options.limit);
   const redis = await connectRedis({ url: ctx.infra.REDIS_URL, keyPrefix: redisKeyPrefix('gateway') });
-  const clock = new SendClock();
+  // The gateway's send clock as it runs in the service: at SEND_CLOCK_NICE (its default unless the run says otherwise).
+  const clock = new SendClock(undefined, { nice: options.sendClockNice ?? gatewaySettings.shape.SEND_CLOCK_NICE.parse(undefined) });
   await clock.start();
   try {
     const pacer = new Pacer(redis);
@@ -319,7 +323,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
     partitions = (await admin.fetchTopicOffsets(Topics.outboundCommand.topic)).length;
     console.log(
       `\noutbound pacing: ${fmt(options.commands)} template commands to distinct recipients, published before the gateway starts; simulator limit ${fmt(options.limit)}/s ` +
-        `(WHATSAPP_THROUGHPUT_PER_SECOND=${options.limit}, paced at ${fmt(paced)}/s with the default 0.97 headroom); OUTBOUND_CONCURRENCY=${options.concurrency}, OUTBOUND_KEY_CONCURRENCY=${options.keyConcurrency}; ` +
+        `(WHATSAPP_THROUGHPUT_PER_SECOND=${options.limit}, paced at ${fmt(paced)}/s with the default 0.97 headroom); OUTBOUND_CONCURRENCY=${options.concurrency}, OUTBOUND_KEY_CONCURRENCY=${options.keyConcurrency}, SEND_CLOCK_NICE=${options.sendClockNice ?? 'default (-5)'}; ` +
         `${Topics.outboundCommand.topic} has ${partitions} partitions${partitions < options.concurrency ? ` (fewer than the concurrency: only ${partitions} run in parallel)` : ''}`,
     );
 
@@ -342,6 +346,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
         WHATSAPP_THROUGHPUT_PER_SECOND: String(options.limit),
         OUTBOUND_CONCURRENCY: String(options.concurrency),
         OUTBOUND_KEY_CONCURRENCY: String(options.keyConcurrency),
+        ...(options.sendClockNice === undefined ? {} : { SEND_CLOCK_NICE: String(options.sendClockNice) }),
         KAFKA_TOPIC_PARTITIONS: String(options.concurrency),
         ...profileEnv(ctx, 'outbound'),
       }),

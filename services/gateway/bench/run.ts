@@ -1,7 +1,7 @@
 /**
  * Gateway benchmarks, each against a baseline measured in the same run.
  *   npm run bench:gateway [-- --only inbound|outbound] [--connections 50] [--duration 15] [--warmup 3]
- *                         [--patients 1000] [--commands 20000] [--limit 1000] [--concurrency 12] [--key-concurrency 16] [--drain-limit 110]
+ *                         [--patients 1000] [--commands 20000] [--limit 1000] [--concurrency 12] [--key-concurrency 16] [--drain-limit 110] [--send-clock-nice -5]
  *                         [--kafka own|shared] [--profile]
  * See services/gateway/bench/README.md for what each figure means.
  */
@@ -27,10 +27,19 @@ const outboundOptions = {
   limit,
   concurrency: args.positive('concurrency', 12),
   keyConcurrency: args.positive('key-concurrency', 16),
+  // The gateway's SEND_CLOCK_NICE (its default -5 when not given): 0 measures the send clock at the process's own priority.
+  sendClockNice: sendClockNice(args.value('send-clock-nice')),
   // Four times what the backlog needs at the limit, plus start-up; bounded so that a slow gateway cannot keep the run going.
   drainLimit: args.positive('drain-limit', Math.ceil(Math.max(60, (4 * commands) / limit) + 30)),
 };
 const profile = args.flag('profile');
+
+function sendClockNice(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const nice = Number(raw);
+  if (!Number.isInteger(nice) || nice < -20 || nice > 19) throw new Error(`--send-clock-nice must be an integer from -20 to 19 (got ${raw})`);
+  return nice;
+}
 
 async function main(run: BenchRun): Promise<number> {
   const started = Date.now();

@@ -53,6 +53,12 @@ export const gatewaySettings = z.object({
   OUTBOUND_CONCURRENCY: setting.positiveInt(12),
   /** Recipients of one partition sent to in parallel (each recipient's messages stay in order). */
   OUTBOUND_KEY_CONCURRENCY: setting.positiveInt(16),
+  /**
+   * CPU priority (nice value, -20..19) of the send clock's thread, so its timers fire on time on
+   * busy cores; lowering it below 0 needs CAP_SYS_NICE (the chart adds it). Without the
+   * capability the thread keeps the default priority and a warning says so.
+   */
+  SEND_CLOCK_NICE: z.coerce.number().int().min(-20).max(19).default(-5),
   WEBHOOK_MAX_BYTES: setting.positiveInt(3 * 1024 * 1024),
 });
 

@@ -32,7 +32,12 @@ export const gatewayService = defineService({
     if (!bus || !ctx.mongo || !ctx.redis || !ctx.cipher || !ctx.http || !ctx.processedEvents) throw new Error('gateway needs Kafka, MongoDB, Redis, PHI keys and HTTP');
 
     // Sends leave from their own thread, each at its slot (see adapters/send-clock.ts).
-    const clock = new SendClock((error) => logger.error({ err: error }, 'send clock thread failed: its sends in flight are reported as outcome unknown'));
+    const clock = new SendClock((error) => logger.error({ err: error }, 'send clock thread failed: its sends in flight are reported as outcome unknown'), {
+      nice: config.SEND_CLOCK_NICE,
+      onStarted: ({ nice }) => {
+        if (nice?.refused) logger.warn({ wanted: nice.wanted, refused: nice.refused }, 'send clock thread keeps the default CPU priority (SEND_CLOCK_NICE needs CAP_SYS_NICE): more sends may miss their slot on busy cores');
+      },
+    });
     await clock.start();
     ctx.onShutdown(() => clock.close());
     const adapters: ChannelAdapter[] = [

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getPriority } from 'node:os';
 import { SendClock } from '../src/adapters/send-clock';
+import type { ClockStarted } from '../src/adapters/send-clock-protocol';
 
 describe('send clock (sends from its own thread, at their slots)', () => {
   let server: Server;
@@ -52,5 +54,28 @@ describe('send clock (sends from its own thread, at their slots)', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     expect(await clock.post({ url: `http://127.0.0.1:${port}/x`, headers: {}, body: '{}', timeoutMs: 2_000 })).toMatchObject({ kind: 'network_error', code: 'ECONNREFUSED' });
+  });
+
+  it('runs its thread at the CPU priority it is given, and says when it could not take it', async () => {
+    const started: ClockStarted[] = [];
+    // 19 (the lowest priority) can always be taken, by any user; -20 only with CAP_SYS_NICE.
+    for (const nice of [19, -20]) {
+      const own = new SendClock(undefined, { nice, onStarted: (s) => started.push(s) });
+      await own.start();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the started message follows "online"
+      const self = started.at(-1);
+      expect(self?.nice?.wanted).toBe(nice);
+      expect(self?.tid).toEqual(expect.any(Number));
+      const privileged = process.getuid?.() === 0;
+      if (nice === 19 || privileged) {
+        expect(self?.nice?.refused).toBeUndefined();
+        expect(getPriority(self?.tid)).toBe(nice);
+      } else {
+        expect(self?.nice?.refused).toBe('EACCES');
+        expect(getPriority(self?.tid)).toBe(getPriority());
+      }
+      await own.close();
+    }
+    expect(started).toHaveLength(2);
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { HttpPost, HttpReply, HttpTransport, SendSlot } from '../channels/http-transport';
-import type { ClockReply, ClockRequest } from './send-clock-protocol';
+import type { ClockMessage, ClockOptions, ClockRequest, ClockStarted } from './send-clock-protocol';
 
 const tracer = trace.getTracer('@careloop/gateway');
 
@@ -28,8 +28,14 @@ export class SendClock implements HttpTransport {
   private readonly pending = new Map<number, (reply: HttpReply) => void>();
   private closed = false;
 
-  /** `onWorkerError`: the worker thread failed (it is replaced on the next send). */
-  constructor(private readonly onWorkerError: (error: Error) => void = () => undefined) {}
+  /**
+   * `onWorkerError`: the worker thread failed (it is replaced on the next send). `nice`: the
+   * thread's CPU priority (SEND_CLOCK_NICE); `onStarted` hears whether it could take it.
+   */
+  constructor(
+    private readonly onWorkerError: (error: Error) => void = () => undefined,
+    private readonly options: ClockOptions & { readonly onStarted?: (started: ClockStarted) => void } = { nice: undefined },
+  ) {}
 
   post(request: HttpPost, slot?: SendSlot): Promise<HttpReply> {
     if (this.closed) return Promise.resolve({ kind: 'network_error', code: 'ECONNREFUSED', name: 'SendClockClosed' });
@@ -72,9 +78,14 @@ export class SendClock implements HttpTransport {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(...workerEntry());
+    const [entry, workerOptions] = workerEntry();
+    const worker = new Worker(entry, { ...workerOptions, workerData: { nice: this.options.nice } satisfies ClockOptions });
     worker.unref(); // never what keeps the process alive: shutdown closes it
-    worker.on('message', (reply: ClockReply) => {
+    worker.on('message', (reply: ClockMessage) => {
+      if (reply.kind === 'started') {
+        this.options.onStarted?.(reply);
+        return;
+      }
       const resolve = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       resolve?.(reply);

@@ -108,17 +108,16 @@ export class SendOutboundCommand {
       throw new NonRetryableError(`command ${command.commandId} breaks ${adapter.name} limits: ${problems.join('; ')}`);
     }
 
-    // The first attempt is paced before the claim can say "sending" (one message-log write fewer per
-    // command: FerretDB writes are the gateway's bottleneck); the claim is written while the send
-    // waits for its reserved slot, and the send clock sends it at the slot.
+    // The person's limit first (its waits can be long, and a claim that says "sending" through them
+    // would turn a crash in that time into an unknown outcome), then the claim — one write, already
+    // "sending" — and only then the number's slot, handed to the send clock at once: a slot taken
+    // before the claim was missed whenever the claim's write outlasted the wait for it (a slot the
+    // send clock never learnt of, lost to every send).
     const content = await this.chooseContent(adapter, command);
     const deadline = command.notAfter ? command.notAfter.getTime() : Number.POSITIVE_INFINITY;
     const endpointId = command.from?.endpointId ?? '';
     const recipient = command.to?.channelUserId ?? '';
-    const firstSlot = content === 'window_closed' ? undefined : await this.reserveSlot(endpointId, recipient, content, deadline);
-    const paced = typeof firstSlot === 'number';
-    let slotAt = paced ? firstSlot : Date.now();
-    const firstPacing: string | undefined = paced ? undefined : (firstSlot ?? 'not paced');
+    const pairRefusal = content === 'window_closed' ? undefined : await this.awaitPersonLimit(endpointId, recipient, content, deadline);
     const claim = await this.deps.log.claim(tenantId, {
       commandId: command.commandId,
       channel: adapter.name,
@@ -128,7 +127,7 @@ export class SendOutboundCommand {
       contactId: command.contactId,
       conversationId: command.conversationId,
       requestedBy: command.requestedBy,
-      ...(paced && content !== 'window_closed' ? { sending: { asTemplate: content.asTemplate } } : {}),
+      ...(content !== 'window_closed' && pairRefusal === undefined ? { sending: { asTemplate: content.asTemplate } } : {}),
     });
     if (!claim.created && claim.existing) {
       switch (claim.existing.state) {
@@ -149,10 +148,12 @@ export class SendOutboundCommand {
       await this.fail(event, adapter, 'window_closed', 'the 24-hour customer-service window is closed and the command has no template fallback');
       return;
     }
-    if (firstPacing !== undefined) {
-      await this.fail(event, adapter, 'expired', firstPacing);
+    const firstSlot = pairRefusal ?? (await this.reserveNumberSlot(endpointId, deadline));
+    if (typeof firstSlot === 'string') {
+      await this.fail(event, adapter, 'expired', firstSlot);
       return;
     }
+    let slotAt = firstSlot;
 
     let throttledSince: number | undefined;
     let transientFailures = 0;
@@ -232,14 +233,22 @@ export class SendOutboundCommand {
    * the send may go (epoch ms on this process's clock), or why it cannot go before `deadline`.
    */
   private async reserveSlot(endpointId: string, recipient: string, content: { body: SendableContent }, deadline: number): Promise<number | string> {
+    return (await this.awaitPersonLimit(endpointId, recipient, content, deadline)) ?? (await this.reserveNumberSlot(endpointId, deadline));
+  }
+
+  /** Waits for the person's limit; why the send cannot go before `deadline`, or undefined once it may. */
+  private async awaitPersonLimit(endpointId: string, recipient: string, content: { body: SendableContent }, deadline: number): Promise<string | undefined> {
     if (Date.now() > deadline) return 'not sent before the command’s not_after';
     // Mark-as-read is not a message to the person: Meta's pair limit does not count it.
-    if (content.body.$case !== 'markRead') {
-      const started = performance.now();
-      const ok = await this.deps.pacer.acquire(`pace:pair-burst:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline);
-      this.deps.metrics.paced('pair', (performance.now() - started) / 1000);
-      if (!ok) return 'per-person limit would delay it past not_after';
-    }
+    if (content.body.$case === 'markRead') return undefined;
+    const started = performance.now();
+    const ok = await this.deps.pacer.acquire(`pace:pair-burst:${endpointId}:${recipient}`, this.deps.limits.perPair, deadline);
+    this.deps.metrics.paced('pair', (performance.now() - started) / 1000);
+    return ok ? undefined : 'per-person limit would delay it past not_after';
+  }
+
+  /** The number's next slot (epoch ms on this process's clock), or why it would come after `deadline`. */
+  private async reserveNumberSlot(endpointId: string, deadline: number): Promise<number | string> {
     const started = performance.now();
     const at = await this.deps.pacer.reserveAt(`pace:number:${endpointId}`, this.deps.limits.perNumber, deadline);
     if (at === undefined) return 'throughput limit would delay it past not_after';
