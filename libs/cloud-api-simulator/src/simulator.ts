@@ -274,12 +274,17 @@ export class CloudApiSimulator {
     return this.sender.all().filter((d) => filter.kind === undefined || d.kind === filter.kind);
   }
 
+  /** Messages accepted so far (both channels): what `stats().acceptedMessages` says, without walking the logs. */
+  acceptedMessageCount(): number {
+    return this.outbound.all().length + this.messenger.all().length;
+  }
+
   stats(): SimulatorStats {
     const deliveries = this.sender.all();
     const failed = this.outbound.all().filter((m) => m.failure !== undefined);
     return {
       requests: this.requestLog.length,
-      acceptedMessages: this.outbound.all().length + this.messenger.all().length,
+      acceptedMessages: this.acceptedMessageCount(),
       responsesByHttpStatus: countBy(this.requestLog, (r) => (r.httpStatus === 0 ? 'dropped' : String(r.httpStatus))),
       errorsByCode: countBy(this.requestLog, (r) => (r.errorCode !== undefined ? String(r.errorCode) : undefined)),
       failedStatusesByCode: countBy(failed, (m) => String(m.failure?.code)),

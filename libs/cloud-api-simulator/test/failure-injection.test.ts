@@ -113,5 +113,9 @@ describe('failure injection', () => {
     const stats = (await (await fetch(`${h.sim.url}/_sim/stats`)).json()) as { errorsByCode: Record<string, number>; acceptedMessages: number };
     expect(stats.errorsByCode).toEqual({ '131056': 1 });
     expect(stats.acceptedMessages).toBe(1);
+    // The cheap counter a load driver polls says the same, and counts the next acceptance.
+    expect(h.sim.acceptedMessageCount()).toBe(1);
+    await h.send(text('34600111222', 'z'));
+    expect(h.sim.acceptedMessageCount()).toBe(2);
   });
 });

@@ -6,6 +6,7 @@
  * against the limit, and how often the simulator answered 130429.
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { Channel, OutboundMessageCommand, TemplateComponentType, Topics } from '@careloop/contracts';
@@ -132,8 +133,10 @@ interface SimulatorReport {
   readonly sent: readonly { readonly phoneNumberId: string; readonly userKey: string; readonly acceptedAt: number }[];
   /** When each 130429 was answered. */
   readonly throttledAt: readonly number[];
+  /** How late the simulator's event loop ran over its life (its stalls bunch the stamps it counts). */
+  readonly loopLagMs: { readonly p99: number; readonly max: number; readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number } };
 }
-const isStatsReply = (m: unknown): m is { type: 'sim-stats'; stats: SimulatorStats } => (m as { type?: unknown } | null)?.type === 'sim-stats';
+const isAcceptedReply = (m: unknown): m is { type: 'sim-accepted'; accepted: number } => (m as { type?: unknown } | null)?.type === 'sim-accepted';
 const isReport = (m: unknown): m is { type: 'sim-report' } & SimulatorReport => (m as { type?: unknown } | null)?.type === 'sim-report';
 
 /**
@@ -168,7 +171,9 @@ class RunSimulator {
     const { child, ready } = await BenchChild.fork('simulator', join(__dirname, 'support', 'simulator-child.ts'), { BENCH_SIM_OPTIONS: JSON.stringify(options) });
     if (child.pid !== undefined) {
       try {
-        setPriority(child.pid, SIMULATOR_PRIORITY);
+        // Every thread, not only the main one (a pid's nice value is its main thread's): V8's GC
+        // helpers, which the main thread waits for, run on threads of their own.
+        for (const tid of threadsOf(child.pid)) setPriority(tid, SIMULATOR_PRIORITY);
       } catch {
         if (!priorityWarned) console.log(`  (could not raise the simulator's CPU priority to ${SIMULATOR_PRIORITY}: not root; its stalls then count as the gateway's jitter)`);
         priorityWarned = true;
@@ -182,7 +187,7 @@ class RunSimulator {
   }
 
   async acceptedMessages(): Promise<number> {
-    return (await this.child.request('stats', isStatsReply))?.stats.acceptedMessages ?? 0;
+    return (await this.child.request('accepted', isAcceptedReply))?.accepted ?? 0;
   }
 
   async report(): Promise<SimulatorReport> {
@@ -193,6 +198,15 @@ class RunSimulator {
 
   close(): Promise<void> {
     return this.child.stop(5_000);
+  }
+}
+
+/** The task ids of a process's threads (Linux); just the pid where /proc cannot tell. */
+function threadsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number).filter((tid) => Number.isInteger(tid) && tid > 0);
+  } catch {
+    return [pid];
   }
 }
 
@@ -207,7 +221,7 @@ function throttledSeconds(at: readonly number[], first: number): string {
 
 /** What the simulator saw from one business number: send rate from the first to the last acceptance, throttling. */
 async function atSimulator(simulator: RunSimulator, endpointId: string) {
-  const { stats, sent: all, throttledAt } = await simulator.report();
+  const { stats, sent: all, throttledAt, loopLagMs } = await simulator.report();
   const sent = all.filter((m) => m.phoneNumberId === endpointId);
   const times = sent.map((m) => m.acceptedAt).sort((a, b) => a - b);
   const first = times[0] ?? 0;
@@ -230,6 +244,7 @@ async function atSimulator(simulator: RunSimulator, endpointId: string) {
     /** Seconds after the first acceptance at which 130429s were answered, with their counts ("3s x12"). */
     throttledWhen: throttledSeconds(throttledAt, first),
     otherErrors: Object.entries(stats.errorsByCode).filter(([code]) => code !== '130429'),
+    loopLagMs,
   };
 }
 
@@ -391,7 +406,8 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
     );
     console.log(
       `  130429 (throughput) responses: ${fmt(throttled)}${throttled === 0 ? '' : '  (target: 0)'}; other error responses: ${otherErrors.length ? otherErrors.map(([c, n]) => `${c} x${fmt(n)}`).join(', ') : 'none'}; ` +
-        `busiest 1-s window at the simulator: ${fmt(at.busiestSecond)} sends${at.throttledWhen ? `; 130429s by second after the first send: ${at.throttledWhen}` : ''}`,
+        `busiest 1-s window at the simulator: ${fmt(at.busiestSecond)} sends${at.throttledWhen ? `; 130429s by second after the first send: ${at.throttledWhen}` : ''}; ` +
+        `simulator event loop lag p99 ${fmt(at.loopLagMs.p99, 1)} ms, max ${fmt(at.loopLagMs.max, 1)} ms (GC: ${fmt(at.loopLagMs.gc.count)} pauses, ${fmt(at.loopLagMs.gc.totalMs)} ms in all, longest ${fmt(at.loopLagMs.gc.maxMs, 1)} ms)`,
     );
     console.log(
       `  total: ${fmt((at.last - readyAt) / 1000, 1)} s from gateway ready to the last send (first send ${fmt((at.first - readyAt) / 1000, 2)} s after ready: consumer group join); ` +

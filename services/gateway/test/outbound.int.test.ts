@@ -33,6 +33,12 @@ describe('gateway outbound against the Cloud API simulator, real Kafka, FerretDB
     gateway = await startGateway({
       WHATSAPP_GRAPH_BASE_URL: sim.url,
       WHATSAPP_THROUGHPUT_PER_SECOND: '40',
+      // The simulator runs on this test's event loop, beside the Kafka clients: it stamps a send
+      // when that loop gets to it, up to tens of ms late, and bunched stamps read as a burst. The
+      // default 3% headroom leaves 15 ms of such jitter at 40/s (1 in 4 runs drew one 130429 even
+      // before the slot came after the claim); 10% leaves ~90 ms. The benchmark measures the
+      // default headroom against a simulator in a process of its own.
+      WHATSAPP_THROUGHPUT_HEADROOM: '0.9',
       WHATSAPP_PAIR_PER_MINUTE: '60',
       WHATSAPP_PAIR_BURST: '3',
       WHATSAPP_PAIR_BURST_WINDOW_MS: '700',

@@ -8,10 +8,14 @@
  *
  * Configured by BENCH_SIM_OPTIONS (JSON: secrets, phone numbers, limit,
  * templates); answers over IPC:
- * - `stats` → `{ type: 'sim-stats', stats }`
- * - `report` → `{ type: 'sim-report', stats, sent: [{ phoneNumberId, userKey, acceptedAt }], throttledAt: [ms] }`
+ * - `accepted` → `{ type: 'sim-accepted', accepted }` (a counter: the drain loop asks 4 times a
+ *   second, and the full stats walk every request so far — ≈ 12 ms at 20,000, a stall that
+ *   bunched stamps and drew 130429s)
+ * - `report` → `{ type: 'sim-report', stats, sent: [{ phoneNumberId, userKey, acceptedAt }], throttledAt: [ms], loopLagMs: { p99, max } }`
+ *   (loopLagMs: how late its event loop ran — a stall there bunches the stamps)
  * Stops on SIGTERM/SIGINT or when the parent goes away.
  */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { startSimulator, type SimulatorOptions } from '@careloop/cloud-api-simulator';
 import { stopWhenAsked } from '@careloop/testing';
 
@@ -21,6 +25,16 @@ if (!raw) {
   process.exit(2);
 }
 const options = JSON.parse(raw) as SimulatorOptions;
+const loopLag = monitorEventLoopDelay({ resolution: 1 });
+loopLag.enable();
+const gc = { count: 0, totalMs: 0, maxMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count += 1;
+    gc.totalMs += entry.duration;
+    gc.maxMs = Math.max(gc.maxMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 
 startSimulator({
   ...options,
@@ -32,11 +46,12 @@ startSimulator({
 }).then(
   (sim) => {
     process.on('message', (message: unknown) => {
-      if (message === 'stats') process.send?.({ type: 'sim-stats', stats: sim.stats() });
+      if (message === 'accepted') process.send?.({ type: 'sim-accepted', accepted: sim.acceptedMessageCount() });
       if (message === 'report') {
         const sent = sim.sentMessages().map((m) => ({ phoneNumberId: m.phoneNumberId, userKey: m.userKey, acceptedAt: m.acceptedAt }));
         const throttledAt = sim.requests().flatMap((r) => (r.errorCode === 130429 ? [r.at] : []));
-        process.send?.({ type: 'sim-report', stats: sim.stats(), sent, throttledAt });
+        const loopLagMs = { p99: loopLag.percentile(99) / 1e6, max: loopLag.max / 1e6, gc };
+        process.send?.({ type: 'sim-report', stats: sim.stats(), sent, throttledAt, loopLagMs });
       }
     });
     stopWhenAsked('simulator', () => sim.close(), 2_000);
