@@ -64,8 +64,9 @@ function sendAtSlot(request: ClockRequest): void {
  * Raises this thread's CPU priority (Linux: a nice value per thread, set through its task id).
  * Two cores shared with Kafka, the store and the main thread leave a waking timer waiting for a
  * core: with the priority raised, fewer sends leave late for their slot (docs/gateway.md).
- * Needs CAP_SYS_NICE (root, or the capability in the pod's securityContext); without it the
- * thread keeps the process's priority and says why.
+ * Needs CAP_SYS_NICE (root, or a container running as root that is granted it: a non-root pod
+ * cannot hold it, so the chart sets SEND_CLOCK_NICE=0); without it the thread keeps the
+ * process's priority and says why.
  */
 function takePriority(tid: number | undefined, nice: number | undefined): ClockStarted['nice'] {
   if (nice === undefined) return undefined;
