@@ -134,7 +134,9 @@ interface SimulatorReport {
   /** When each 130429 was answered. */
   readonly throttledAt: readonly number[];
   /** How late the simulator's event loop ran over its life (its stalls bunch the stamps it counts). */
-  readonly loopLagMs: { readonly p99: number; readonly max: number; readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number } };
+  readonly loopLagMs: { readonly p99: number; readonly max: number };
+  /** Its GC pauses over its life. */
+  readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number };
 }
 const isAcceptedReply = (m: unknown): m is { type: 'sim-accepted'; accepted: number } => (m as { type?: unknown } | null)?.type === 'sim-accepted';
 const isReport = (m: unknown): m is { type: 'sim-report' } & SimulatorReport => (m as { type?: unknown } | null)?.type === 'sim-report';
@@ -201,6 +203,11 @@ class RunSimulator {
   }
 }
 
+/** The send clock's priority for the run: the option, else the service's own default. */
+function sendClockNice(options: OutboundOptions): number {
+  return options.sendClockNice ?? gatewaySettings.shape.SEND_CLOCK_NICE.parse(undefined);
+}
+
 /** The task ids of a process's threads (Linux); just the pid where /proc cannot tell. */
 function threadsOf(pid: number): number[] {
   try {
@@ -221,7 +228,7 @@ function throttledSeconds(at: readonly number[], first: number): string {
 
 /** What the simulator saw from one business number: send rate from the first to the last acceptance, throttling. */
 async function atSimulator(simulator: RunSimulator, endpointId: string) {
-  const { stats, sent: all, throttledAt, loopLagMs } = await simulator.report();
+  const { stats, sent: all, throttledAt, loopLagMs, gc } = await simulator.report();
   const sent = all.filter((m) => m.phoneNumberId === endpointId);
   const times = sent.map((m) => m.acceptedAt).sort((a, b) => a - b);
   const first = times[0] ?? 0;
@@ -245,6 +252,7 @@ async function atSimulator(simulator: RunSimulator, endpointId: string) {
     throttledWhen: throttledSeconds(throttledAt, first),
     otherErrors: Object.entries(stats.errorsByCode).filter(([code]) => code !== '130429'),
     loopLagMs,
+    gc,
   };
 }
 
@@ -258,8 +266,8 @@ async function pacingLayerOnly(ctx: BenchContext, options: OutboundOptions, coun
   const run = newGatewayRun('pacing');
   const sim = await RunSimulator.start(run, '+34 910 000 002', options.limit);
   const redis = await connectRedis({ url: ctx.infra.REDIS_URL, keyPrefix: redisKeyPrefix('gateway') });
-  // The gateway's send clock as it runs in the service: at SEND_CLOCK_NICE (its default unless the run says otherwise).
-  const clock = new SendClock(undefined, { nice: options.sendClockNice ?? gatewaySettings.shape.SEND_CLOCK_NICE.parse(undefined) });
+  // The gateway's send clock as it runs in the service, at the run's SEND_CLOCK_NICE.
+  const clock = new SendClock(undefined, { nice: sendClockNice(options) });
   await clock.start();
   try {
     const pacer = new Pacer(redis);
@@ -338,7 +346,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
     partitions = (await admin.fetchTopicOffsets(Topics.outboundCommand.topic)).length;
     console.log(
       `\noutbound pacing: ${fmt(options.commands)} template commands to distinct recipients, published before the gateway starts; simulator limit ${fmt(options.limit)}/s ` +
-        `(WHATSAPP_THROUGHPUT_PER_SECOND=${options.limit}, paced at ${fmt(paced)}/s with the default 0.97 headroom); OUTBOUND_CONCURRENCY=${options.concurrency}, OUTBOUND_KEY_CONCURRENCY=${options.keyConcurrency}, SEND_CLOCK_NICE=${options.sendClockNice ?? 'default (-5)'}; ` +
+        `(WHATSAPP_THROUGHPUT_PER_SECOND=${options.limit}, paced at ${fmt(paced)}/s with the default 0.97 headroom); OUTBOUND_CONCURRENCY=${options.concurrency}, OUTBOUND_KEY_CONCURRENCY=${options.keyConcurrency}, SEND_CLOCK_NICE=${sendClockNice(options)}${options.sendClockNice === undefined ? ' (the default)' : ''}; ` +
         `${Topics.outboundCommand.topic} has ${partitions} partitions${partitions < options.concurrency ? ` (fewer than the concurrency: only ${partitions} run in parallel)` : ''}`,
     );
 
@@ -407,7 +415,7 @@ export async function runOutbound(ctx: BenchContext, options: OutboundOptions): 
     console.log(
       `  130429 (throughput) responses: ${fmt(throttled)}${throttled === 0 ? '' : '  (target: 0)'}; other error responses: ${otherErrors.length ? otherErrors.map(([c, n]) => `${c} x${fmt(n)}`).join(', ') : 'none'}; ` +
         `busiest 1-s window at the simulator: ${fmt(at.busiestSecond)} sends${at.throttledWhen ? `; 130429s by second after the first send: ${at.throttledWhen}` : ''}; ` +
-        `simulator event loop lag p99 ${fmt(at.loopLagMs.p99, 1)} ms, max ${fmt(at.loopLagMs.max, 1)} ms (GC: ${fmt(at.loopLagMs.gc.count)} pauses, ${fmt(at.loopLagMs.gc.totalMs)} ms in all, longest ${fmt(at.loopLagMs.gc.maxMs, 1)} ms)`,
+        `simulator event loop lag p99 ${fmt(at.loopLagMs.p99, 1)} ms, max ${fmt(at.loopLagMs.max, 1)} ms (GC: ${fmt(at.gc.count)} pauses, ${fmt(at.gc.totalMs)} ms in all, longest ${fmt(at.gc.maxMs, 1)} ms)`,
     );
     console.log(
       `  total: ${fmt((at.last - readyAt) / 1000, 1)} s from gateway ready to the last send (first send ${fmt((at.first - readyAt) / 1000, 2)} s after ready: consumer group join); ` +

@@ -11,8 +11,8 @@
  * - `accepted` → `{ type: 'sim-accepted', accepted }` (a counter: the drain loop asks 4 times a
  *   second, and the full stats walk every request so far — ≈ 12 ms at 20,000, a stall that
  *   bunched stamps and drew 130429s)
- * - `report` → `{ type: 'sim-report', stats, sent: [{ phoneNumberId, userKey, acceptedAt }], throttledAt: [ms], loopLagMs: { p99, max } }`
- *   (loopLagMs: how late its event loop ran — a stall there bunches the stamps)
+ * - `report` → `{ type: 'sim-report', stats, sent: [{ phoneNumberId, userKey, acceptedAt }], throttledAt: [ms], loopLagMs: { p99, max }, gc: { count, totalMs, maxMs } }`
+ *   (how late its event loop ran, and its GC pauses: a stall there bunches the stamps)
  * Stops on SIGTERM/SIGINT or when the parent goes away.
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -50,8 +50,8 @@ startSimulator({
       if (message === 'report') {
         const sent = sim.sentMessages().map((m) => ({ phoneNumberId: m.phoneNumberId, userKey: m.userKey, acceptedAt: m.acceptedAt }));
         const throttledAt = sim.requests().flatMap((r) => (r.errorCode === 130429 ? [r.at] : []));
-        const loopLagMs = { p99: loopLag.percentile(99) / 1e6, max: loopLag.max / 1e6, gc };
-        process.send?.({ type: 'sim-report', stats: sim.stats(), sent, throttledAt, loopLagMs });
+        const loopLagMs = { p99: loopLag.percentile(99) / 1e6, max: loopLag.max / 1e6 };
+        process.send?.({ type: 'sim-report', stats: sim.stats(), sent, throttledAt, loopLagMs, gc });
       }
     });
     stopWhenAsked('simulator', () => sim.close(), 2_000);
